@@ -1,0 +1,287 @@
+/* main.c
+ *
+ * Copyright 2026 The Guesthouse developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include "vmm.h"
+
+#define VMM_MIN_MEMORY_MIB  8
+#define VMM_MAX_MEMORY_MIB  (1024 * 1024)
+#define VMM_MAX_VCPUS       255   /* xAPIC ids are 8 bits and 0xff is broadcast */
+
+static const char usage_text[] =
+  "Usage: guesthouse-vmm [OPTION…]\n"
+  "Runs one guest on KVM. Everything comes from the command line.\n"
+  "\n"
+  "  --name NAME            the guest's name, for messages (default: guest)\n"
+  "  --uuid UUID            the guest's UUID (default: a random one)\n"
+  "  --memory MIB           guest memory in MiB (default: 256)\n"
+  "  --vcpus N              number of vCPUs (default: 1)\n"
+  "  --irqchip split|kernel interrupt controllers: split keeps only the local APICs in\n"
+  "                         KVM (fast to start; no PIC or PIT); kernel puts PIC, I/O APIC\n"
+  "                         and PIT in KVM too, for firmware and old guests (default: split)\n"
+  "  --kernel FILE          kernel to boot: an ELF with a PVH entry note, or a bzImage\n"
+  "  --initrd FILE          initial ramdisk\n"
+  "  --cmdline STRING       kernel command line\n"
+  "  --serial stdio|pty[:LINK]|none\n"
+  "                         where the first serial port goes (default: stdio); pty makes\n"
+  "                         a pseudo-terminal, and LINK a symbolic link to it\n"
+  "  --control unix:PATH    serve the JSON control protocol on a Unix socket\n"
+  "  --help                 show this help and exit\n"
+  "  --version              show the version and exit\n"
+  "\n"
+  "Exit status: 0 when the guest powers off or is told to quit; (V << 1) | 1 when the\n"
+  "guest writes V to the debug-exit port 0xf4; 1 on errors; 128+N on signal N.\n";
+
+enum
+{
+  OPT_NAME = 256,
+  OPT_UUID,
+  OPT_MEMORY,
+  OPT_VCPUS,
+  OPT_IRQCHIP,
+  OPT_KERNEL,
+  OPT_INITRD,
+  OPT_CMDLINE,
+  OPT_SERIAL,
+  OPT_CONTROL,
+  OPT_HELP,
+  OPT_VERSION,
+};
+
+static const struct option long_options[] = {
+  { "name",    required_argument, NULL, OPT_NAME },
+  { "uuid",    required_argument, NULL, OPT_UUID },
+  { "memory",  required_argument, NULL, OPT_MEMORY },
+  { "vcpus",   required_argument, NULL, OPT_VCPUS },
+  { "irqchip", required_argument, NULL, OPT_IRQCHIP },
+  { "kernel",  required_argument, NULL, OPT_KERNEL },
+  { "initrd",  required_argument, NULL, OPT_INITRD },
+  { "cmdline", required_argument, NULL, OPT_CMDLINE },
+  { "serial",  required_argument, NULL, OPT_SERIAL },
+  { "control", required_argument, NULL, OPT_CONTROL },
+  { "help",    no_argument,       NULL, OPT_HELP },
+  { "version", no_argument,       NULL, OPT_VERSION },
+  { NULL, 0, NULL, 0 },
+};
+
+static int
+fail (const char *format,
+      ...) __attribute__ ((format (printf, 1, 2)));
+
+static int
+fail (const char *format,
+      ...)
+{
+  va_list args;
+
+  fputs ("guesthouse-vmm: ", stderr);
+  va_start (args, format);
+  vfprintf (stderr, format, args);
+  va_end (args);
+  fputc ('\n', stderr);
+  return 1;
+}
+
+static bool
+parse_uint (const char *text,
+            uint64_t    min,
+            uint64_t    max,
+            uint64_t   *out)
+{
+  char *end;
+  unsigned long long value;
+
+  if (!isdigit ((unsigned char) text[0]))
+    return false;
+  errno = 0;
+  value = strtoull (text, &end, 10);
+  if (errno != 0 || *end != '\0' || value < min || value > max)
+    return false;
+  *out = value;
+  return true;
+}
+
+/* Accepts the 8-4-4-4-12 hex form in either case; stores it lower-case. */
+static bool
+parse_uuid (const char *text,
+            char        out[37])
+{
+  if (strlen (text) != 36)
+    return false;
+  for (int i = 0; i < 36; i++)
+    {
+      bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+      if (dash ? text[i] != '-' : !isxdigit ((unsigned char) text[i]))
+        return false;
+      out[i] = (char) tolower ((unsigned char) text[i]);
+    }
+  out[36] = '\0';
+  return true;
+}
+
+static void
+random_uuid (char out[37])
+{
+  unsigned char b[16] = { 0 };
+
+  if (getrandom (b, sizeof b, 0) != sizeof b)
+    {
+      /* A UUID for messages only; the core always passes a persistent one. */
+    }
+  b[6] = (b[6] & 0x0f) | 0x40;   /* version 4 */
+  b[8] = (b[8] & 0x3f) | 0x80;   /* RFC 4122 variant */
+  snprintf (out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+            b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7],
+            b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+}
+
+static int
+check_readable (const char *what,
+                const char *path)
+{
+  int fd = open (path, O_RDONLY | O_CLOEXEC);
+
+  if (fd < 0)
+    return fail ("cannot read the %s %s: %s", what, path, strerror (errno));
+  close (fd);
+  return 0;
+}
+
+/* With fd 0, 1 or 2 closed, the next open() would take its number and the
+ * serial port would write into whatever that is. */
+static void
+ensure_standard_fds (void)
+{
+  for (int fd = 0; fd < 3; fd++)
+    if (fcntl (fd, F_GETFD) < 0)
+      open ("/dev/null", O_RDWR);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  VmmConfig config = {
+    .name = "guest",
+    .memory_mib = 256,
+    .n_vcpus = 1,
+    .irqchip = VMM_IRQCHIP_SPLIT,
+    .serial_mode = VMM_SERIAL_STDIO,
+  };
+  char uuid[37] = "";
+  VmmError err = { { 0 } };
+  uint64_t value;
+  Vmm *vmm;
+  int opt, status;
+
+  ensure_standard_fds ();
+  opterr = 0;
+  while ((opt = getopt_long (argc, argv, "", long_options, NULL)) != -1)
+    {
+      switch (opt)
+        {
+        case OPT_NAME:
+          if (optarg[0] == '\0')
+            return fail ("--name must not be empty");
+          config.name = optarg;
+          break;
+        case OPT_UUID:
+          if (!parse_uuid (optarg, uuid))
+            return fail ("--uuid %s is not a UUID (expected xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)",
+                         optarg);
+          break;
+        case OPT_MEMORY:
+          if (!parse_uint (optarg, VMM_MIN_MEMORY_MIB, VMM_MAX_MEMORY_MIB, &value))
+            return fail ("--memory %s is not a size in MiB between %d and %d", optarg,
+                         VMM_MIN_MEMORY_MIB, VMM_MAX_MEMORY_MIB);
+          config.memory_mib = value;
+          break;
+        case OPT_VCPUS:
+          if (!parse_uint (optarg, 1, VMM_MAX_VCPUS, &value))
+            return fail ("--vcpus %s is not a number between 1 and %d", optarg, VMM_MAX_VCPUS);
+          config.n_vcpus = value;
+          break;
+        case OPT_IRQCHIP:
+          if (strcmp (optarg, "split") == 0)
+            config.irqchip = VMM_IRQCHIP_SPLIT;
+          else if (strcmp (optarg, "kernel") == 0)
+            config.irqchip = VMM_IRQCHIP_KERNEL;
+          else
+            return fail ("--irqchip %s is not one of split, kernel", optarg);
+          break;
+        case OPT_KERNEL:
+          config.kernel_path = optarg;
+          break;
+        case OPT_INITRD:
+          config.initrd_path = optarg;
+          break;
+        case OPT_CMDLINE:
+          config.cmdline = optarg;
+          break;
+        case OPT_SERIAL:
+          if (strcmp (optarg, "stdio") == 0)
+            config.serial_mode = VMM_SERIAL_STDIO;
+          else if (strcmp (optarg, "none") == 0)
+            config.serial_mode = VMM_SERIAL_NONE;
+          else if (strcmp (optarg, "pty") == 0)
+            config.serial_mode = VMM_SERIAL_PTY;
+          else if (strncmp (optarg, "pty:", 4) == 0 && optarg[4] != '\0')
+            {
+              config.serial_mode = VMM_SERIAL_PTY;
+              config.serial_link = optarg + 4;
+            }
+          else
+            return fail ("--serial %s is not one of stdio, pty, pty:LINK, none", optarg);
+          break;
+        case OPT_CONTROL:
+          if (strncmp (optarg, "unix:", 5) != 0 || optarg[5] == '\0')
+            return fail ("--control %s is not of the form unix:PATH", optarg);
+          config.control_path = optarg + 5;
+          break;
+        case OPT_HELP:
+          fputs (usage_text, stdout);
+          return 0;
+        case OPT_VERSION:
+          printf ("guesthouse-vmm %s\n", PACKAGE_VERSION);
+          return 0;
+        default:
+          if (optopt >= OPT_NAME)
+            return fail ("%s needs a value (see --help)", argv[optind - 1]);
+          return fail ("unknown option %s (see --help)", argv[optind - 1]);
+        }
+    }
+  if (optind < argc)
+    return fail ("unexpected argument %s (see --help)", argv[optind]);
+  if (config.kernel_path == NULL)
+    return fail ("nothing to boot: give --kernel FILE");
+  if (check_readable ("kernel", config.kernel_path) != 0)
+    return 1;
+  if (config.initrd_path != NULL && check_readable ("initrd", config.initrd_path) != 0)
+    return 1;
+
+  if (uuid[0] == '\0')
+    random_uuid (uuid);
+  config.uuid = uuid;
+
+  vmm = vmm_new (&config, &err);
+  if (vmm == NULL)
+    return fail ("%s", err.message);
+  status = vmm_run (vmm);
+  vmm_free (vmm);
+  return status;
+}

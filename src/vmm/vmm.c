@@ -1,0 +1,953 @@
+/* vmm.c
+ *
+ * Copyright 2026 The Guesthouse developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "boot/kernel-boot.h"
+#include "bus/io-bus.h"
+#include "bus/irq.h"
+#include "chardev/chardev.h"
+#include "control/control-server.h"
+#include "devices/cmos-rtc.h"
+#include "devices/debug-exit.h"
+#include "devices/i8042.h"
+#include "devices/ioapic.h"
+#include "devices/serial-8250.h"
+#include "event-loop.h"
+#include "kvm/kvm-vcpu.h"
+#include "kvm/kvm-vm.h"
+#include "memory/guest-memory.h"
+#include "vmm.h"
+
+#define VMM_N_GSI          24     /* pins of the in-kernel IOAPIC */
+#define VMM_COM1_BASE      0x3f8
+#define VMM_COM1_GSI       4
+#define VMM_DEBUG_EXIT     0xf4
+#define VMM_MMIO_LOG_MAX   16
+
+#define VMM_CLEAR(free_func, ptr) do { if ((ptr) != NULL) free_func (ptr); (ptr) = NULL; } while (0)
+
+typedef struct
+{
+  Vmm      *vmm;
+  unsigned  gsi;
+} VmmGsi;
+
+struct Vmm
+{
+  VmmConfig        config;
+  GuestMemory      mem;
+  EventLoop        loop;
+  int              wake_fd;
+  int              signal_fd;
+  Chardev          serial;
+  bool             has_serial;
+  EventLoopWatch  *serial_watch;
+  ControlServer   *control;
+  int              rtc_timer_fd;
+
+  /* Devices live as long as the process; a reset resets them. */
+  IoBus            pio_bus;
+  IoBus            mmio_bus;
+  VmmGsi           gsis[VMM_N_GSI];
+  IrqLine          irqs[VMM_N_GSI];
+  Serial8250      *uart;
+  CmosRtc         *rtc;
+  I8042           *i8042;
+  DebugExit       *debug_exit;
+  Ioapic          *ioapic;       /* VMM_IRQCHIP_SPLIT only */
+
+  /* The machine: torn down and built again on reset. */
+  KvmVm            kvm;
+  BootCpuState     boot_cpu;
+  KvmVcpu         *vcpus;
+  unsigned         n_vcpus_created;
+  unsigned         machine_stages_done;
+
+  /* Shared with the vCPU threads, under lock. */
+  pthread_mutex_t  lock;
+  pthread_cond_t   cond;
+  VmmRunState      run_state;
+  bool             stopping;
+  unsigned         n_threads_running;
+  unsigned         n_parked;
+  bool             exit_requested;
+  int              exit_status;
+  const char      *exit_reason;
+  bool             reset_requested;
+  bool             fatal_reported;
+
+  uint64_t         unknown_ports[65536 / 64];
+  uint64_t         unknown_mmio[VMM_MMIO_LOG_MAX];
+  unsigned         n_unknown_mmio;
+};
+
+static void vmm_wake (Vmm *vmm);
+
+static void
+vmm_gsi_set_level (void *opaque,
+                   bool  level)
+{
+  VmmGsi *line = opaque;
+
+  if (line->vmm->ioapic != NULL)
+    ioapic_set_irq (line->vmm->ioapic, line->gsi, level);
+  else
+    kvm_vm_irq_line (&line->vmm->kvm, line->gsi, level);
+}
+
+static void
+vmm_on_ioapic_route (void     *opaque,
+                     unsigned  pin,
+                     uint64_t  msi_address,
+                     uint32_t  msi_data,
+                     bool      masked)
+{
+  Vmm *vmm = opaque;
+
+  kvm_vm_set_pin_route (&vmm->kvm, pin, msi_address, msi_data, !masked);
+}
+
+static void
+vmm_on_ioapic_deliver (void     *opaque,
+                       unsigned  pin)
+{
+  Vmm *vmm = opaque;
+
+  kvm_vm_irq_line (&vmm->kvm, pin, true);
+}
+
+static void
+vmm_on_ioapic_eoi (void    *opaque,
+                   uint8_t  vector)
+{
+  Vmm *vmm = opaque;
+
+  if (vmm->ioapic != NULL)
+    ioapic_eoi (vmm->ioapic, vector);
+}
+
+static void
+vmm_on_debug_exit (void *opaque,
+                   int   status)
+{
+  vmm_request_exit (opaque, status, "guest-exit");
+}
+
+static void
+vmm_request_reset (Vmm *vmm)
+{
+  pthread_mutex_lock (&vmm->lock);
+  vmm->reset_requested = true;
+  pthread_mutex_unlock (&vmm->lock);
+  vmm_wake (vmm);
+}
+
+static void
+vmm_on_i8042_reset (void *opaque)
+{
+  vmm_request_reset (opaque);
+}
+
+static void
+vmm_on_unknown_access (void     *opaque,
+                       bool      is_mmio,
+                       bool      is_write,
+                       uint64_t  addr,
+                       unsigned  size)
+{
+  Vmm *vmm = opaque;
+  const char *verb = is_write ? "wrote to" : "read from";
+
+  if (!is_mmio)
+    {
+      uint64_t bit = 1ull << (addr % 64);
+      if (__atomic_fetch_or (&vmm->unknown_ports[(addr & 0xffff) / 64], bit, __ATOMIC_RELAXED) & bit)
+        return;
+      fprintf (stderr, "guesthouse-vmm: the guest %s I/O port 0x%04llx, where no device is "
+               "(reads give all-ones; logged once per port)\n", verb, (unsigned long long) addr);
+      return;
+    }
+
+  pthread_mutex_lock (&vmm->lock);
+  for (unsigned i = 0; i < vmm->n_unknown_mmio; i++)
+    if (vmm->unknown_mmio[i] == (addr & ~0xfffull))
+      {
+        pthread_mutex_unlock (&vmm->lock);
+        return;
+      }
+  if (vmm->n_unknown_mmio < VMM_MMIO_LOG_MAX)
+    {
+      vmm->unknown_mmio[vmm->n_unknown_mmio++] = addr & ~0xfffull;
+      fprintf (stderr, "guesthouse-vmm: the guest %s MMIO address 0x%llx, where no device is "
+               "(reads give all-ones; logged once per page%s)\n", verb,
+               (unsigned long long) addr,
+               vmm->n_unknown_mmio == VMM_MMIO_LOG_MAX ? ", and no more pages from now on" : "");
+    }
+  pthread_mutex_unlock (&vmm->lock);
+}
+
+static void
+vmm_report_fatal (Vmm         *vmm,
+                  KvmVcpu     *vcpu,
+                  KvmVcpuExit  why)
+{
+  char text[1024];
+  bool first;
+
+  pthread_mutex_lock (&vmm->lock);
+  first = !vmm->fatal_reported;
+  vmm->fatal_reported = true;
+  pthread_mutex_unlock (&vmm->lock);
+  if (!first)
+    return;
+  kvm_vcpu_describe (vcpu, why, text, sizeof text);
+  fprintf (stderr, "guesthouse-vmm: the guest failed: %s\n", text);
+  vmm_request_exit (vmm, 1, "guest-panic");
+}
+
+static void *
+vmm_vcpu_thread (void *data)
+{
+  KvmVcpu *vcpu = data;
+  Vmm *vmm = vcpu->hooks.opaque;
+
+  for (;;)
+    {
+      bool stop;
+      KvmVcpuExit why;
+
+      pthread_mutex_lock (&vmm->lock);
+      while (vmm->run_state == VMM_RUN_STATE_PAUSED && !vmm->stopping)
+        {
+          vmm->n_parked++;
+          pthread_cond_broadcast (&vmm->cond);
+          pthread_cond_wait (&vmm->cond, &vmm->lock);
+          vmm->n_parked--;
+        }
+      stop = vmm->stopping;
+      pthread_mutex_unlock (&vmm->lock);
+      if (stop)
+        break;
+
+      why = kvm_vcpu_run (vcpu);
+      if (why == KVM_VCPU_EXIT_CONTINUE || why == KVM_VCPU_EXIT_INTERRUPTED)
+        continue;
+      if (why == KVM_VCPU_EXIT_SYSTEM_RESET)
+        {
+          vmm_request_reset (vmm);
+          continue;
+        }
+      if (why == KVM_VCPU_EXIT_SYSTEM_OFF)
+        vmm_request_exit (vmm, 0, "guest-shutdown");
+      else
+        vmm_report_fatal (vmm, vcpu, why);
+      break;
+    }
+
+  pthread_mutex_lock (&vmm->lock);
+  vmm->n_threads_running--;
+  pthread_cond_broadcast (&vmm->cond);
+  pthread_mutex_unlock (&vmm->lock);
+  return NULL;
+}
+
+/* ---- the machine, in stages ---------------------------------------------------------------- */
+
+static int
+vmm_stage_kvm (Vmm      *vmm,
+               VmmError *err)
+{
+  int ret = kvm_vm_open (&vmm->kvm, vmm->config.irqchip == VMM_IRQCHIP_SPLIT
+                                    ? KVM_IRQCHIP_SPLIT : KVM_IRQCHIP_KERNEL);
+
+  if (ret == -ENOENT)
+    vmm_error_set (err, "/dev/kvm does not exist: KVM is not available on this machine "
+                   "(load the kvm module, or enable virtualization in the firmware)");
+  else if (ret == -EACCES || ret == -EPERM)
+    vmm_error_set (err, "no permission to open /dev/kvm: add your user to the 'kvm' group");
+  else if (ret < 0)
+    vmm_error_set (err, "cannot create a virtual machine with /dev/kvm: %s", strerror (-ret));
+  else if (vmm->config.n_vcpus > vmm->kvm.max_vcpus)
+    {
+      vmm_error_set (err, "--vcpus %u is more than KVM allows here (%u)",
+                     vmm->config.n_vcpus, vmm->kvm.max_vcpus);
+      kvm_vm_close (&vmm->kvm);
+      ret = -EINVAL;
+    }
+  return ret;
+}
+
+static void
+vmm_unstage_kvm (Vmm *vmm)
+{
+  kvm_vm_close (&vmm->kvm);
+}
+
+static int
+vmm_stage_memory_slots (Vmm      *vmm,
+                        VmmError *err)
+{
+  for (unsigned i = 0; i < vmm->mem.n_regions; i++)
+    {
+      const GuestMemoryRegion *r = &vmm->mem.regions[i];
+      int ret = kvm_vm_set_memory (&vmm->kvm, i, r->gpa, r->size, r->host);
+      if (ret < 0)
+        {
+          vmm_error_set (err, "cannot give %llu MiB of memory to the guest: %s",
+                         (unsigned long long) (r->size >> 20), strerror (-ret));
+          return ret;
+        }
+    }
+  return 0;
+}
+
+static void
+vmm_on_serial_rx_space (void *opaque)
+{
+  Vmm *vmm = opaque;
+
+  /* From a vCPU thread: the guest drained the receive FIFO. */
+  pthread_mutex_lock (&vmm->lock);
+  if (vmm->serial_watch != NULL)
+    event_loop_modify (&vmm->loop, vmm->serial_watch, EPOLLIN);
+  pthread_mutex_unlock (&vmm->lock);
+}
+
+static void
+vmm_arm_rtc_timer (Vmm *vmm)
+{
+  int64_t deadline = cmos_rtc_next_deadline (vmm->rtc);
+  struct itimerspec when = { { 0, 0 }, { 0, 0 } };
+
+  if (deadline >= 0)
+    {
+      when.it_value.tv_sec = deadline / 1000000000;
+      when.it_value.tv_nsec = deadline % 1000000000;
+      if (when.it_value.tv_sec == 0 && when.it_value.tv_nsec == 0)
+        when.it_value.tv_nsec = 1;   /* all-zero would disarm the timer */
+    }
+  timerfd_settime (vmm->rtc_timer_fd, TFD_TIMER_ABSTIME, &when, NULL);
+}
+
+/* From a vCPU thread: timerfd_settime is safe from any thread. */
+static void
+vmm_on_rtc_deadline_changed (void *opaque)
+{
+  vmm_arm_rtc_timer (opaque);
+}
+
+static void
+vmm_on_rtc_timer (void     *opaque,
+                  uint32_t  events)
+{
+  Vmm *vmm = opaque;
+  uint64_t expirations;
+
+  if (read (vmm->rtc_timer_fd, &expirations, sizeof expirations) < 0 && errno == EAGAIN)
+    return;
+  cmos_rtc_run_timer (vmm->rtc);
+  vmm_arm_rtc_timer (vmm);
+}
+
+static int
+vmm_setup_devices (Vmm      *vmm,
+                   VmmError *err)
+{
+  uint64_t ram_below_4g = 0, ram_above_4g = 0;
+  ByteSink serial_out = { NULL, NULL };
+  int ret = 0;
+
+  /* The RTC's update and alarm interrupts follow the wall clock. */
+  vmm->rtc_timer_fd = timerfd_create (CLOCK_REALTIME, TFD_CLOEXEC | TFD_NONBLOCK);
+  if (vmm->rtc_timer_fd < 0
+      || event_loop_add (&vmm->loop, vmm->rtc_timer_fd, EPOLLIN, vmm_on_rtc_timer, vmm) == NULL)
+    {
+      vmm_error_set (err, "cannot create the RTC timer: %s", strerror (errno));
+      return -1;
+    }
+  for (unsigned i = 0; i < VMM_N_GSI; i++)
+    {
+      vmm->gsis[i] = (VmmGsi) { vmm, i };
+      vmm->irqs[i] = (IrqLine) { vmm_gsi_set_level, &vmm->gsis[i] };
+    }
+  for (unsigned i = 0; i < vmm->mem.n_regions; i++)
+    {
+      if (vmm->mem.regions[i].gpa < GUEST_MEMORY_HIGH_START)
+        ram_below_4g += vmm->mem.regions[i].size;
+      else
+        ram_above_4g += vmm->mem.regions[i].size;
+    }
+  if (vmm->has_serial)
+    serial_out = (ByteSink) { chardev_write, &vmm->serial };
+
+  if (vmm->config.irqchip == VMM_IRQCHIP_SPLIT)
+    {
+      IoapicOutput output = { vmm_on_ioapic_route, vmm_on_ioapic_deliver, vmm };
+      /* Id 0, as the MADT says. */
+      vmm->ioapic = ioapic_new (0, &output);
+      if (vmm->ioapic == NULL)
+        return -ENOMEM;
+      if ((ret = io_bus_insert (&vmm->mmio_bus, IOAPIC_BASE, IOAPIC_SIZE, &ioapic_ops,
+                                vmm->ioapic)) < 0)
+        {
+          vmm_error_set (err, "cannot place the I/O APIC: %s", strerror (-ret));
+          return ret;
+        }
+    }
+
+  vmm->uart = serial_8250_new (&vmm->irqs[VMM_COM1_GSI], &serial_out);
+  vmm->rtc = cmos_rtc_new (&vmm->irqs[CMOS_RTC_IRQ], ram_below_4g, ram_above_4g,
+                           vmm->config.n_vcpus);
+  vmm->i8042 = i8042_new (&vmm->irqs[I8042_KBD_IRQ], &vmm->irqs[I8042_AUX_IRQ],
+                          vmm_on_i8042_reset, vmm);
+  vmm->debug_exit = debug_exit_new (vmm_on_debug_exit, vmm);
+  if (vmm->uart == NULL || vmm->rtc == NULL || vmm->i8042 == NULL || vmm->debug_exit == NULL)
+    {
+      vmm_error_set (err, "out of memory while creating devices");
+      return -ENOMEM;
+    }
+  serial_8250_set_rx_notify (vmm->uart, vmm_on_serial_rx_space, vmm);
+  cmos_rtc_set_deadline_notify (vmm->rtc, vmm_on_rtc_deadline_changed, vmm);
+
+  if ((ret = io_bus_insert (&vmm->pio_bus, VMM_COM1_BASE, 8, &serial_8250_ops, vmm->uart)) < 0
+      || (ret = io_bus_insert (&vmm->pio_bus, CMOS_RTC_BASE, CMOS_RTC_LEN, &cmos_rtc_ops,
+                               vmm->rtc)) < 0
+      || (ret = io_bus_insert (&vmm->pio_bus, I8042_DATA_PORT, I8042_PORT_LEN, &i8042_data_ops,
+                               vmm->i8042)) < 0
+      || (ret = io_bus_insert (&vmm->pio_bus, I8042_COMMAND_PORT, I8042_PORT_LEN,
+                               &i8042_command_ops, vmm->i8042)) < 0
+      || (ret = io_bus_insert (&vmm->pio_bus, VMM_DEBUG_EXIT, 4, &debug_exit_ops,
+                               vmm->debug_exit)) < 0)
+    vmm_error_set (err, "cannot place the legacy devices on the I/O bus: %s", strerror (-ret));
+  return ret;
+}
+
+static void
+vmm_reset_devices (Vmm *vmm)
+{
+  serial_8250_reset (vmm->uart);
+  cmos_rtc_reset (vmm->rtc);
+  i8042_reset (vmm->i8042);
+  if (vmm->ioapic != NULL)
+    ioapic_reset (vmm->ioapic);
+}
+
+static void
+vmm_free_devices (Vmm *vmm)
+{
+  VMM_CLEAR (serial_8250_free, vmm->uart);
+  VMM_CLEAR (cmos_rtc_free, vmm->rtc);
+  VMM_CLEAR (i8042_free, vmm->i8042);
+  VMM_CLEAR (debug_exit_free, vmm->debug_exit);
+  VMM_CLEAR (ioapic_free, vmm->ioapic);
+  io_bus_destroy (&vmm->pio_bus);
+  io_bus_destroy (&vmm->mmio_bus);
+}
+
+/* First, so that a kernel that cannot boot is reported before anything
+ * else is attempted; on reset it is loaded again into the cleared RAM. */
+static int
+vmm_stage_kernel (Vmm      *vmm,
+                  VmmError *err)
+{
+  const VmmConfig *cfg = &vmm->config;
+  KernelBootConfig boot = {
+    .kernel_path = cfg->kernel_path,
+    .initrd_path = cfg->initrd_path,
+    .cmdline = cfg->cmdline,
+    .n_vcpus = cfg->n_vcpus,
+    .has_8259 = cfg->irqchip == VMM_IRQCHIP_KERNEL,
+  };
+
+  return kernel_boot_load (&vmm->mem, &boot, &vmm->boot_cpu, err);
+}
+
+static int
+vmm_stage_vcpus (Vmm      *vmm,
+                 VmmError *err)
+{
+  const VmmConfig *cfg = &vmm->config;
+  int ret;
+
+  vmm->vcpus = calloc (cfg->n_vcpus, sizeof *vmm->vcpus);
+  if (vmm->vcpus == NULL)
+    return -ENOMEM;
+  for (unsigned i = 0; i < cfg->n_vcpus; i++)
+    {
+      ret = kvm_vcpu_create (&vmm->kvm, i, cfg->n_vcpus, &vmm->vcpus[i]);
+      if (ret < 0)
+        {
+          vmm_error_set (err, "cannot create vCPU %u: %s", i, strerror (-ret));
+          return ret;
+        }
+      vmm->n_vcpus_created++;
+      vmm->vcpus[i].pio_bus = &vmm->pio_bus;
+      vmm->vcpus[i].mmio_bus = &vmm->mmio_bus;
+      vmm->vcpus[i].hooks = (KvmVcpuHooks) {
+        vmm_on_unknown_access, vmm_on_ioapic_eoi, vmm
+      };
+    }
+  /* The other vCPUs wait in the kernel for the boot vCPU's INIT-SIPI-SIPI. */
+  if ((ret = kvm_vcpu_set_boot_state (&vmm->vcpus[0], &vmm->boot_cpu)) < 0)
+    vmm_error_set (err, "cannot set up the boot vCPU: %s", strerror (-ret));
+  return ret;
+}
+
+static void
+vmm_unstage_vcpus (Vmm *vmm)
+{
+  for (unsigned i = 0; i < vmm->n_vcpus_created; i++)
+    kvm_vcpu_destroy (&vmm->vcpus[i]);
+  free (vmm->vcpus);
+  vmm->vcpus = NULL;
+  vmm->n_vcpus_created = 0;
+}
+
+typedef struct
+{
+  const char *name;
+  int       (*build)    (Vmm *vmm, VmmError *err);
+  void      (*teardown) (Vmm *vmm);
+} VmmStage;
+
+/* In build order; torn down in reverse. A reset runs them all again. */
+static const VmmStage vmm_machine_stages[] = {
+  { "kernel",       vmm_stage_kernel,       NULL },
+  { "kvm",          vmm_stage_kvm,          vmm_unstage_kvm },
+  { "memory-slots", vmm_stage_memory_slots, NULL },
+  { "vcpus",        vmm_stage_vcpus,        vmm_unstage_vcpus },
+};
+#define VMM_N_MACHINE_STAGES (sizeof vmm_machine_stages / sizeof vmm_machine_stages[0])
+
+static void
+vmm_machine_teardown (Vmm *vmm)
+{
+  while (vmm->machine_stages_done > 0)
+    {
+      const VmmStage *stage = &vmm_machine_stages[--vmm->machine_stages_done];
+      if (stage->teardown != NULL)
+        stage->teardown (vmm);
+    }
+}
+
+static int
+vmm_machine_build (Vmm      *vmm,
+                   VmmError *err)
+{
+  for (unsigned i = 0; i < VMM_N_MACHINE_STAGES; i++)
+    {
+      int ret = vmm_machine_stages[i].build (vmm, err);
+      vmm->machine_stages_done = i + 1;
+      if (ret < 0)
+        {
+          vmm_error_set (err, "cannot build the machine (%s)", vmm_machine_stages[i].name);
+          vmm_machine_teardown (vmm);
+          return ret;
+        }
+    }
+  return 0;
+}
+
+static int
+vmm_start_vcpus (Vmm      *vmm,
+                 VmmError *err)
+{
+  pthread_mutex_lock (&vmm->lock);
+  vmm->stopping = false;
+  pthread_mutex_unlock (&vmm->lock);
+
+  for (unsigned i = 0; i < vmm->n_vcpus_created; i++)
+    {
+      int ret;
+
+      pthread_mutex_lock (&vmm->lock);
+      vmm->n_threads_running++;
+      pthread_mutex_unlock (&vmm->lock);
+      ret = pthread_create (&vmm->vcpus[i].thread, NULL, vmm_vcpu_thread, &vmm->vcpus[i]);
+      if (ret != 0)
+        {
+          pthread_mutex_lock (&vmm->lock);
+          vmm->n_threads_running--;
+          pthread_mutex_unlock (&vmm->lock);
+          vmm_error_set (err, "cannot start the thread of vCPU %u: %s", i, strerror (ret));
+          return -ret;
+        }
+    }
+  return 0;
+}
+
+/* Makes every vCPU thread return; only the main thread calls it. */
+static void
+vmm_stop_vcpus (Vmm *vmm)
+{
+  pthread_mutex_lock (&vmm->lock);
+  vmm->stopping = true;
+  pthread_cond_broadcast (&vmm->cond);
+  pthread_mutex_unlock (&vmm->lock);
+
+  for (unsigned i = 0; i < vmm->n_vcpus_created; i++)
+    if (vmm->vcpus[i].thread != 0)
+      kvm_vcpu_request_exit (&vmm->vcpus[i]);
+  for (unsigned i = 0; i < vmm->n_vcpus_created; i++)
+    if (vmm->vcpus[i].thread != 0)
+      {
+        pthread_join (vmm->vcpus[i].thread, NULL);
+        vmm->vcpus[i].thread = 0;
+      }
+}
+
+/* A PC's reset button: RAM cleared, devices reset, the kernel loaded again;
+ * the same process, serial line and control socket carry on. */
+static void
+vmm_reset (Vmm *vmm)
+{
+  VmmError err = { { 0 } };
+
+  vmm_stop_vcpus (vmm);
+  vmm_machine_teardown (vmm);
+  for (unsigned i = 0; i < vmm->mem.n_regions; i++)
+    madvise (vmm->mem.regions[i].host, vmm->mem.regions[i].size, MADV_DONTNEED);
+  vmm_reset_devices (vmm);
+
+  if (vmm_machine_build (vmm, &err) < 0 || vmm_start_vcpus (vmm, &err) < 0)
+    {
+      fprintf (stderr, "guesthouse-vmm: the guest asked for a reset, and it failed: %s\n",
+               err.message);
+      vmm_request_exit (vmm, 1, "guest-reset-failed");
+      return;
+    }
+  if (vmm->control != NULL)
+    {
+      json_object *data = json_object_new_object ();
+      json_object_object_add (data, "reason", json_object_new_string ("guest-reset"));
+      control_server_emit_event (vmm->control, "RESET", data);
+    }
+}
+
+/* ---- the main thread ----------------------------------------------------------------------- */
+
+static void
+vmm_wake (Vmm *vmm)
+{
+  uint64_t one = 1;
+
+  if (write (vmm->wake_fd, &one, sizeof one) < 0)
+    {
+      /* The counter is saturated: a wake-up is pending already. */
+    }
+}
+
+static void
+vmm_on_wake (void     *opaque,
+             uint32_t  events)
+{
+  Vmm *vmm = opaque;
+  uint64_t count;
+  bool exit_requested, reset_requested;
+
+  if (read (vmm->wake_fd, &count, sizeof count) < 0)
+    return;
+  pthread_mutex_lock (&vmm->lock);
+  exit_requested = vmm->exit_requested;
+  reset_requested = vmm->reset_requested && !exit_requested;
+  vmm->reset_requested = false;
+  pthread_mutex_unlock (&vmm->lock);
+
+  if (exit_requested)
+    {
+      vmm_stop_vcpus (vmm);
+      pthread_mutex_lock (&vmm->lock);
+      vmm->run_state = VMM_RUN_STATE_SHUTDOWN;
+      pthread_mutex_unlock (&vmm->lock);
+      if (vmm->control != NULL)
+        {
+          json_object *data = json_object_new_object ();
+          json_object_object_add (data, "reason", json_object_new_string (vmm->exit_reason));
+          json_object_object_add (data, "status", json_object_new_int (vmm->exit_status));
+          control_server_emit_event (vmm->control, "SHUTDOWN", data);
+        }
+      vmm->loop.quit = true;
+    }
+  else if (reset_requested)
+    vmm_reset (vmm);
+}
+
+static void
+vmm_on_signal (void     *opaque,
+               uint32_t  events)
+{
+  Vmm *vmm = opaque;
+  struct signalfd_siginfo info;
+
+  if (read (vmm->signal_fd, &info, sizeof info) == sizeof info)
+    vmm_request_exit (vmm, 128 + (int) info.ssi_signo, "host-signal");
+}
+
+static void
+vmm_on_serial_input (void     *opaque,
+                     uint32_t  events)
+{
+  Vmm *vmm = opaque;
+  uint8_t buf[256];
+  size_t space = serial_8250_rx_space (vmm->uart);
+  ssize_t n;
+
+  if (space == 0)
+    {
+      /* Wait for the guest to read; vmm_on_serial_rx_space re-arms us. */
+      event_loop_modify (&vmm->loop, vmm->serial_watch, 0);
+      if (serial_8250_rx_space (vmm->uart) > 0)
+        event_loop_modify (&vmm->loop, vmm->serial_watch, EPOLLIN);
+      return;
+    }
+  n = read (vmm->serial.in_fd, buf, space < sizeof buf ? space : sizeof buf);
+  if (n < 0 && (errno == EAGAIN || errno == EINTR))
+    return;
+  if (n <= 0)
+    {
+      /* End of input (stdin closed): the guest keeps running without it. */
+      pthread_mutex_lock (&vmm->lock);
+      event_loop_remove (&vmm->loop, vmm->serial_watch);
+      vmm->serial_watch = NULL;
+      pthread_mutex_unlock (&vmm->lock);
+      return;
+    }
+  serial_8250_receive (vmm->uart, buf, n);
+}
+
+static int
+vmm_setup_serial (Vmm      *vmm,
+                  VmmError *err)
+{
+  switch (vmm->config.serial_mode)
+    {
+    case VMM_SERIAL_NONE:
+      return 0;
+    case VMM_SERIAL_STDIO:
+      chardev_open_stdio (&vmm->serial);
+      break;
+    case VMM_SERIAL_PTY:
+      if (chardev_open_pty (&vmm->serial, vmm->config.serial_link, err) < 0)
+        return -1;
+      break;
+    }
+  vmm->has_serial = true;
+  /* Input that cannot be polled (a regular file, /dev/null) is simply not read. */
+  vmm->serial_watch = event_loop_add (&vmm->loop, vmm->serial.in_fd, EPOLLIN,
+                                      vmm_on_serial_input, vmm);
+  return 0;
+}
+
+static int
+vmm_setup_signals (Vmm      *vmm,
+                   VmmError *err)
+{
+  sigset_t set;
+
+  /* Blocked here, in the main thread, before any vCPU thread exists, so
+   * that every thread inherits the mask and only the signalfd sees them. */
+  sigemptyset (&set);
+  sigaddset (&set, SIGINT);
+  sigaddset (&set, SIGTERM);
+  sigaddset (&set, SIGHUP);
+  pthread_sigmask (SIG_BLOCK, &set, NULL);
+  signal (SIGPIPE, SIG_IGN);
+  kvm_vcpu_install_kick_handler ();
+
+  vmm->signal_fd = signalfd (-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+  vmm->wake_fd = eventfd (0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (vmm->signal_fd < 0 || vmm->wake_fd < 0
+      || event_loop_add (&vmm->loop, vmm->signal_fd, EPOLLIN, vmm_on_signal, vmm) == NULL
+      || event_loop_add (&vmm->loop, vmm->wake_fd, EPOLLIN, vmm_on_wake, vmm) == NULL)
+    {
+      vmm_error_set (err, "cannot set up the event loop: %s", strerror (errno));
+      return -1;
+    }
+  return 0;
+}
+
+Vmm *
+vmm_new (const VmmConfig *config,
+         VmmError        *err)
+{
+  Vmm *vmm = calloc (1, sizeof *vmm);
+  int ret;
+
+  if (vmm == NULL)
+    {
+      vmm_error_set (err, "out of memory");
+      return NULL;
+    }
+  vmm->config = *config;
+  vmm->wake_fd = vmm->signal_fd = vmm->rtc_timer_fd = -1;
+  vmm->kvm.kvm_fd = vmm->kvm.vm_fd = -1;   /* no VM yet: nothing for early IRQs to reach */
+  io_bus_init (&vmm->pio_bus);
+  io_bus_init (&vmm->mmio_bus);
+  vmm->run_state = VMM_RUN_STATE_RUNNING;
+  pthread_mutex_init (&vmm->lock, NULL);
+  pthread_cond_init (&vmm->cond, NULL);
+
+  ret = guest_memory_init (&vmm->mem, config->memory_mib << 20);
+  if (ret < 0)
+    {
+      vmm_error_set (err, "cannot reserve %llu MiB for guest memory: %s",
+                     (unsigned long long) config->memory_mib, strerror (-ret));
+      goto fail;
+    }
+  if (event_loop_init (&vmm->loop) < 0
+      || vmm_setup_signals (vmm, err) < 0
+      || vmm_setup_serial (vmm, err) < 0
+      || vmm_setup_devices (vmm, err) < 0
+      || vmm_machine_build (vmm, err) < 0)
+    goto fail;
+  if (config->control_path != NULL)
+    {
+      vmm->control = control_server_new (vmm, &vmm->loop, config->control_path, err);
+      if (vmm->control == NULL)
+        goto fail;
+    }
+  return vmm;
+
+fail:
+  vmm_error_set (err, "cannot start the guest");
+  vmm_free (vmm);
+  return NULL;
+}
+
+int
+vmm_run (Vmm *vmm)
+{
+  VmmError err = { { 0 } };
+
+  if (vmm_start_vcpus (vmm, &err) < 0)
+    {
+      fprintf (stderr, "guesthouse-vmm: %s\n", err.message);
+      vmm_request_exit (vmm, 1, "host-error");
+    }
+  event_loop_run (&vmm->loop);
+  return vmm->exit_status;
+}
+
+void
+vmm_free (Vmm *vmm)
+{
+  if (vmm == NULL)
+    return;
+  vmm_stop_vcpus (vmm);
+  if (vmm->control != NULL)
+    control_server_free (vmm->control);
+  vmm_machine_teardown (vmm);
+  vmm_free_devices (vmm);
+  if (vmm->has_serial)
+    chardev_close (&vmm->serial);
+  if (vmm->rtc_timer_fd >= 0)
+    close (vmm->rtc_timer_fd);
+  if (vmm->wake_fd >= 0)
+    close (vmm->wake_fd);
+  if (vmm->signal_fd >= 0)
+    close (vmm->signal_fd);
+  event_loop_destroy (&vmm->loop);
+  guest_memory_destroy (&vmm->mem);
+  pthread_mutex_destroy (&vmm->lock);
+  pthread_cond_destroy (&vmm->cond);
+  free (vmm);
+}
+
+const VmmConfig *
+vmm_get_config (Vmm *vmm)
+{
+  return &vmm->config;
+}
+
+VmmRunState
+vmm_get_run_state (Vmm *vmm)
+{
+  VmmRunState state;
+
+  pthread_mutex_lock (&vmm->lock);
+  state = vmm->run_state;
+  pthread_mutex_unlock (&vmm->lock);
+  return state;
+}
+
+const char *
+vmm_get_serial_pty (Vmm *vmm)
+{
+  return vmm->has_serial ? vmm->serial.pty_path : NULL;
+}
+
+/* From the main thread only; returns once every vCPU has stopped. */
+void
+vmm_pause (Vmm *vmm)
+{
+  pthread_mutex_lock (&vmm->lock);
+  if (vmm->run_state != VMM_RUN_STATE_RUNNING)
+    {
+      pthread_mutex_unlock (&vmm->lock);
+      return;
+    }
+  vmm->run_state = VMM_RUN_STATE_PAUSED;
+  pthread_mutex_unlock (&vmm->lock);
+
+  for (unsigned i = 0; i < vmm->n_vcpus_created; i++)
+    if (vmm->vcpus[i].thread != 0)
+      kvm_vcpu_request_exit (&vmm->vcpus[i]);
+
+  pthread_mutex_lock (&vmm->lock);
+  while (vmm->n_parked < vmm->n_threads_running && !vmm->stopping)
+    pthread_cond_wait (&vmm->cond, &vmm->lock);
+  pthread_mutex_unlock (&vmm->lock);
+  if (vmm->control != NULL)
+    control_server_emit_event (vmm->control, "STOP", NULL);
+}
+
+void
+vmm_resume (Vmm *vmm)
+{
+  pthread_mutex_lock (&vmm->lock);
+  if (vmm->run_state != VMM_RUN_STATE_PAUSED)
+    {
+      pthread_mutex_unlock (&vmm->lock);
+      return;
+    }
+  vmm->run_state = VMM_RUN_STATE_RUNNING;
+  pthread_cond_broadcast (&vmm->cond);
+  pthread_mutex_unlock (&vmm->lock);
+  if (vmm->control != NULL)
+    control_server_emit_event (vmm->control, "RESUME", NULL);
+}
+
+/* From any thread. The first request wins: it holds the real cause. */
+void
+vmm_request_exit (Vmm        *vmm,
+                  int         status,
+                  const char *reason)
+{
+  pthread_mutex_lock (&vmm->lock);
+  if (!vmm->exit_requested)
+    {
+      vmm->exit_requested = true;
+      vmm->exit_status = status;
+      vmm->exit_reason = reason;
+    }
+  pthread_mutex_unlock (&vmm->lock);
+  vmm_wake (vmm);
+}

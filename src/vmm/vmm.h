@@ -1,0 +1,64 @@
+/* vmm.h
+ *
+ * Copyright 2026 The Guesthouse developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vmm-error.h"
+
+typedef enum
+{
+  VMM_SERIAL_STDIO,
+  VMM_SERIAL_PTY,
+  VMM_SERIAL_NONE,
+} VmmSerialMode;
+
+typedef enum
+{
+  VMM_IRQCHIP_SPLIT,    /* LAPICs in KVM, our IOAPIC, no PIC or PIT: fast to build */
+  VMM_IRQCHIP_KERNEL,   /* all of it in KVM, with PIC and PIT: for firmware and old guests */
+} VmmIrqchip;
+
+typedef enum
+{
+  VMM_RUN_STATE_RUNNING,
+  VMM_RUN_STATE_PAUSED,
+  VMM_RUN_STATE_SHUTDOWN,
+} VmmRunState;
+
+/* Everything comes from the command line: the VMM reads no configuration. */
+typedef struct
+{
+  const char    *name;
+  const char    *uuid;           /* canonical lower-case text form */
+  uint64_t       memory_mib;
+  unsigned       n_vcpus;
+  VmmIrqchip     irqchip;
+  const char    *kernel_path;
+  const char    *initrd_path;
+  const char    *cmdline;
+  VmmSerialMode  serial_mode;
+  const char    *serial_link;    /* VMM_SERIAL_PTY: symlink to the pty, or NULL */
+  const char    *control_path;   /* NULL: no control socket */
+} VmmConfig;
+
+typedef struct Vmm Vmm;
+
+Vmm             *vmm_new            (const VmmConfig *config,
+                                     VmmError        *err);
+int              vmm_run            (Vmm             *vmm);
+void             vmm_free           (Vmm             *vmm);
+
+const VmmConfig *vmm_get_config     (Vmm             *vmm);
+VmmRunState      vmm_get_run_state  (Vmm             *vmm);
+const char      *vmm_get_serial_pty (Vmm             *vmm);
+void             vmm_pause          (Vmm             *vmm);
+void             vmm_resume         (Vmm             *vmm);
+void             vmm_request_exit   (Vmm             *vmm,
+                                     int              status,
+                                     const char      *reason);
