@@ -1,0 +1,171 @@
+/* guest.h
+ *
+ * Copyright 2026 The Guesthouse developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+/* The test guests' runtime: everything a guest may call.
+ *
+ * The runtime enters at the PVH entry point in 32-bit protected mode, switches to long mode on
+ * identity-mapped page tables covering the first 4 GiB (2 MiB pages, the top GiB uncached for
+ * MMIO), sets up COM1 and an exception handler, checks the start info's magic and then calls
+ * guest_main(). What guest_main() returns goes to the debug exit port. Interrupts stay off.
+ */
+
+#pragma once
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "guest-exit.h"
+#include "io.h"
+#include "start-info.h"
+
+#define GUEST_NORETURN __attribute__ ((noreturn))
+#define GUEST_PRINTF(fmt, args) __attribute__ ((format (printf, fmt, args)))
+#define GUEST_ARRAY_SIZE(a) (sizeof (a) / sizeof ((a)[0]))
+
+/* Each guest defines this; it returns GUEST_EXIT_PASS or GUEST_EXIT_FAIL. start_info has been
+ * checked for the PVH magic. */
+int guest_main (const struct hvm_start_info *start_info);
+
+/* The same pointer, for the helpers below. */
+extern const struct hvm_start_info *guest_start_info;
+
+/* Where the image lies in guest memory (from the linker script). */
+extern char __image_start[];
+extern char __image_end[];
+
+/* Exit and failure. guest_exit() writes value to the debug exit port; if that does not end the
+ * VM (no such device), the CPU parks with interrupts off. A PASS is turned into a FAIL if the
+ * serial port misbehaved, since then the output cannot be trusted. */
+void guest_exit (unsigned int value) GUEST_NORETURN;
+void guest_panic (const char *fmt, ...) GUEST_PRINTF (1, 2) GUEST_NORETURN;
+
+#ifdef __FILE_NAME__
+#define GUEST_FILE __FILE_NAME__
+#else
+#define GUEST_FILE __FILE__
+#endif
+
+#define GUEST_ASSERT(expr)                                                         \
+  do                                                                               \
+    {                                                                              \
+      if (!(expr))                                                                 \
+        guest_panic ("%s:%d: assertion failed: %s", GUEST_FILE, __LINE__, #expr);  \
+    }                                                                              \
+  while (0)
+
+/* 16550 UART on COM1 (0x3f8), 115200 8N1, polled. serial_putc() writes one raw byte;
+ * serial_flush() returns once the UART has sent everything (before a reset, say). */
+#define SERIAL_COM1 0x3f8
+void serial_init (void);
+void serial_putc (char c);
+void serial_flush (void);
+unsigned int serial_error_count (void);
+
+/* Formatted output: %d %i %u %x %X %p %s %c %%, flags '0' and '-', a width, a precision for %s
+ * (e.g. "%.4s" for ACPI signatures), and the length modifiers hh h l ll z. guest_printf() goes to
+ * COM1 and turns "\n" into "\r\n"; guest_snprintf() always NUL-terminates and returns the length
+ * the whole output would have had. */
+int guest_printf (const char *fmt, ...) GUEST_PRINTF (1, 2);
+int guest_vprintf (const char *fmt, va_list ap) GUEST_PRINTF (1, 0);
+int guest_snprintf (char *buf, size_t size, const char *fmt, ...) GUEST_PRINTF (3, 4);
+int guest_vsnprintf (char *buf, size_t size, const char *fmt, va_list ap) GUEST_PRINTF (3, 0);
+
+/* The C library functions the compiler may emit calls to, and a few string helpers. */
+void *memcpy (void *dest, const void *src, size_t n);
+void *memmove (void *dest, const void *src, size_t n);
+void *memset (void *s, int c, size_t n);
+int memcmp (const void *a, const void *b, size_t n);
+size_t strlen (const char *s);
+size_t strnlen (const char *s, size_t max);
+int strcmp (const char *a, const char *b);
+int strncmp (const char *a, const char *b, size_t n);
+
+/* Time, from the TSC. Its rate is not known without calibration, so these assume the fastest
+ * plausible one (GUEST_TSC_MAX_HZ): a delay lasts at least as long as asked, and a deadline is
+ * generous — both what an emulated, slow machine needs. */
+#define GUEST_TSC_MAX_HZ 4000000000ull
+uint64_t deadline_after_us (uint64_t us);
+bool deadline_passed (uint64_t deadline);
+void udelay (uint64_t us);
+
+/* PCI configuration space through mechanism #1 (ports 0xcf8/0xcfc). */
+#define PCI_BDF(bus, dev, fn) ((uint16_t) (((bus) << 8) | ((dev) << 3) | (fn)))
+uint8_t pci_config_read8 (uint16_t bdf, uint8_t offset);
+uint16_t pci_config_read16 (uint16_t bdf, uint8_t offset);
+uint32_t pci_config_read32 (uint16_t bdf, uint8_t offset);
+void pci_config_write8 (uint16_t bdf, uint8_t offset, uint8_t value);
+void pci_config_write16 (uint16_t bdf, uint8_t offset, uint16_t value);
+void pci_config_write32 (uint16_t bdf, uint8_t offset, uint32_t value);
+bool pci_device_present (uint16_t bdf);
+
+/* ACPI. Tables are used in place (guest physical = virtual below 4 GiB). */
+struct acpi_rsdp
+{
+  char signature[8];
+  uint8_t checksum;
+  char oem_id[6];
+  uint8_t revision;
+  uint32_t rsdt_address;
+  /* Revision 2 and later only. */
+  uint32_t length;
+  uint64_t xsdt_address;
+  uint8_t extended_checksum;
+  uint8_t reserved[3];
+} __attribute__ ((packed));
+
+struct acpi_sdt_header
+{
+  char signature[4];
+  uint32_t length;
+  uint8_t revision;
+  uint8_t checksum;
+  char oem_id[6];
+  char oem_table_id[8];
+  uint32_t oem_revision;
+  uint32_t creator_id;
+  uint32_t creator_revision;
+} __attribute__ ((packed));
+
+/* The RSDP from start_info->rsdp_paddr when set (and then only there: a wrong pointer from
+ * the VMM is a bug to report, not to paper over), else from the first KiB of the EBDA or
+ * 0xe0000-0xfffff. Checksums verified; NULL if none. Says why on COM1 when it fails. */
+const struct acpi_rsdp *acpi_find_rsdp (const struct hvm_start_info *start_info);
+/* The first table with this signature listed in the XSDT (or the RSDT for revision 0), with a
+ * valid checksum. NULL if none; says why on COM1 when a table is malformed. */
+const struct acpi_sdt_header *acpi_find_table (const struct acpi_rsdp *rsdp,
+                                               const char *signature);
+bool acpi_checksum_ok (const void *data, size_t length);
+/* Enabled processors in a MADT: Processor Local APIC (type 0) and Processor Local x2APIC
+ * (type 9) entries with flags bit 0 set. Stores up to max APIC ids; returns how many there
+ * are (possibly more than max), or -1 if the table is malformed. */
+int acpi_madt_cpus (const struct acpi_sdt_header *madt, uint32_t *apic_ids, unsigned int max);
+
+/* The command line ("" when there is none) and key=value lookup. Tokens are separated by
+ * spaces; a bare "key" has the empty value. The first match wins. cmdline_get() returns false
+ * when the key is absent or its value does not fit in size bytes with the NUL. cmdline_get_u64()
+ * takes decimal or 0x-prefixed hexadecimal and returns false when absent or malformed. */
+const char *guest_cmdline (void);
+bool cmdline_get (const char *cmdline, const char *key, char *value, size_t size);
+bool cmdline_get_u64 (const char *cmdline, const char *key, uint64_t *value);
+
+/* The memory map from the start info (version 1 and later); NULL and 0 entries when absent. */
+const struct hvm_memmap_entry *guest_memmap (uint32_t *n_entries);
+
+/* Local APIC (xAPIC, MMIO) and bringing up application processors. */
+uintptr_t lapic_base (void);
+uint32_t lapic_id (void);
+
+/* Runs on each AP that starts, on its own stack, with interrupts off; index is the order in
+ * which the APs arrived (0 for the first). When it returns the AP parks. */
+typedef void (*smp_ap_fn) (unsigned int index);
+
+/* Sends INIT-SIPI-SIPI to each APIC id in apic_ids except the calling CPU's own, in the order
+ * the SDM gives (INIT, 10 ms, SIPI, 200 us, SIPI), with the real-mode trampoline at
+ * SMP_TRAMPOLINE_ADDR. Does not wait for the APs: callers count arrivals themselves. Returns
+ * false (having said why) when the trampoline page is unusable or an IPI was not accepted. */
+bool smp_boot_aps (const uint32_t *apic_ids, unsigned int count, smp_ap_fn fn);
