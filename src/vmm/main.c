@@ -30,17 +30,23 @@ static const char usage_text[] =
   "  --name NAME            the guest's name, for messages (default: guest)\n"
   "  --uuid UUID            the guest's UUID (default: a random one)\n"
   "  --memory MIB           guest memory in MiB (default: 256)\n"
+  "  --max-memory MIB       memory the guest may grow to (default and, until the balloon\n"
+  "                         device lands, only value: --memory)\n"
   "  --vcpus N              number of vCPUs (default: 1)\n"
+  "  --max-vcpus N          vCPUs the guest may grow to (default and, until CPU hotplug\n"
+  "                         lands, only value: --vcpus)\n"
   "  --irqchip split|kernel interrupt controllers: split keeps only the local APICs in\n"
   "                         KVM (fast to start; no PIC or PIT); kernel puts PIC, I/O APIC\n"
   "                         and PIT in KVM too, for firmware and old guests (default: split)\n"
   "  --kernel FILE          kernel to boot: an ELF with a PVH entry note, or a bzImage\n"
   "  --initrd FILE          initial ramdisk\n"
   "  --cmdline STRING       kernel command line\n"
+  "  --display none         no graphical console (the only choice until one lands)\n"
   "  --serial stdio|pty[:LINK]|none\n"
   "                         where the first serial port goes (default: stdio); pty makes\n"
   "                         a pseudo-terminal, and LINK a symbolic link to it\n"
   "  --control unix:PATH    serve the JSON control protocol on a Unix socket\n"
+  "  --paused               start with the vCPUs stopped, until the \"cont\" command\n"
   "  --help                 show this help and exit\n"
   "  --version              show the version and exit\n"
   "\n"
@@ -52,13 +58,17 @@ enum
   OPT_NAME = 256,
   OPT_UUID,
   OPT_MEMORY,
+  OPT_MAX_MEMORY,
   OPT_VCPUS,
+  OPT_MAX_VCPUS,
   OPT_IRQCHIP,
   OPT_KERNEL,
   OPT_INITRD,
   OPT_CMDLINE,
+  OPT_DISPLAY,
   OPT_SERIAL,
   OPT_CONTROL,
+  OPT_PAUSED,
   OPT_HELP,
   OPT_VERSION,
 };
@@ -66,14 +76,18 @@ enum
 static const struct option long_options[] = {
   { "name",    required_argument, NULL, OPT_NAME },
   { "uuid",    required_argument, NULL, OPT_UUID },
-  { "memory",  required_argument, NULL, OPT_MEMORY },
-  { "vcpus",   required_argument, NULL, OPT_VCPUS },
+  { "memory",     required_argument, NULL, OPT_MEMORY },
+  { "max-memory", required_argument, NULL, OPT_MAX_MEMORY },
+  { "vcpus",      required_argument, NULL, OPT_VCPUS },
+  { "max-vcpus",  required_argument, NULL, OPT_MAX_VCPUS },
+  { "display",    required_argument, NULL, OPT_DISPLAY },
   { "irqchip", required_argument, NULL, OPT_IRQCHIP },
   { "kernel",  required_argument, NULL, OPT_KERNEL },
   { "initrd",  required_argument, NULL, OPT_INITRD },
   { "cmdline", required_argument, NULL, OPT_CMDLINE },
   { "serial",  required_argument, NULL, OPT_SERIAL },
   { "control", required_argument, NULL, OPT_CONTROL },
+  { "paused",  no_argument,       NULL, OPT_PAUSED },
   { "help",    no_argument,       NULL, OPT_HELP },
   { "version", no_argument,       NULL, OPT_VERSION },
   { NULL, 0, NULL, 0 },
@@ -184,6 +198,8 @@ main (int   argc,
     .serial_mode = VMM_SERIAL_STDIO,
   };
   char uuid[37] = "";
+  uint64_t max_memory_mib = 0;
+  unsigned max_vcpus = 0;
   VmmError err = { { 0 } };
   uint64_t value;
   Vmm *vmm;
@@ -211,10 +227,27 @@ main (int   argc,
                          VMM_MIN_MEMORY_MIB, VMM_MAX_MEMORY_MIB);
           config.memory_mib = value;
           break;
+        case OPT_MAX_MEMORY:
+          if (!parse_uint (optarg, VMM_MIN_MEMORY_MIB, VMM_MAX_MEMORY_MIB, &value))
+            return fail ("--max-memory %s is not a size in MiB between %d and %d", optarg,
+                         VMM_MIN_MEMORY_MIB, VMM_MAX_MEMORY_MIB);
+          max_memory_mib = value;
+          break;
         case OPT_VCPUS:
           if (!parse_uint (optarg, 1, VMM_MAX_VCPUS, &value))
             return fail ("--vcpus %s is not a number between 1 and %d", optarg, VMM_MAX_VCPUS);
           config.n_vcpus = value;
+          break;
+        case OPT_MAX_VCPUS:
+          if (!parse_uint (optarg, 1, VMM_MAX_VCPUS, &value))
+            return fail ("--max-vcpus %s is not a number between 1 and %d", optarg,
+                         VMM_MAX_VCPUS);
+          max_vcpus = value;
+          break;
+        case OPT_DISPLAY:
+          if (strcmp (optarg, "none") != 0)
+            return fail ("--display %s: this guesthouse-vmm has no graphical console yet; "
+                         "use --display none", optarg);
           break;
         case OPT_IRQCHIP:
           if (strcmp (optarg, "split") == 0)
@@ -253,6 +286,9 @@ main (int   argc,
             return fail ("--control %s is not of the form unix:PATH", optarg);
           config.control_path = optarg + 5;
           break;
+        case OPT_PAUSED:
+          config.start_paused = true;
+          break;
         case OPT_HELP:
           fputs (usage_text, stdout);
           return 0;
@@ -267,6 +303,19 @@ main (int   argc,
     }
   if (optind < argc)
     return fail ("unexpected argument %s (see --help)", argv[optind]);
+  if (max_memory_mib != 0 && max_memory_mib < config.memory_mib)
+    return fail ("--max-memory %llu is below --memory %llu", (unsigned long long) max_memory_mib,
+                 (unsigned long long) config.memory_mib);
+  if (max_memory_mib > config.memory_mib)
+    return fail ("--max-memory above --memory needs the memory balloon, which this "
+                 "guesthouse-vmm does not have yet");
+  if (max_vcpus != 0 && max_vcpus < config.n_vcpus)
+    return fail ("--max-vcpus %u is below --vcpus %u", max_vcpus, config.n_vcpus);
+  if (max_vcpus > config.n_vcpus)
+    return fail ("--max-vcpus above --vcpus needs CPU hotplug, which this guesthouse-vmm "
+                 "does not have yet");
+  if (config.start_paused && config.control_path == NULL)
+    return fail ("--paused needs --control: nothing could ever resume the guest");
   if (config.kernel_path == NULL)
     return fail ("nothing to boot: give --kernel FILE");
   if (check_readable ("kernel", config.kernel_path) != 0)

@@ -801,7 +801,7 @@ vmm_new (const VmmConfig *config,
   vmm->kvm.kvm_fd = vmm->kvm.vm_fd = -1;   /* no VM yet: nothing for early IRQs to reach */
   io_bus_init (&vmm->pio_bus);
   io_bus_init (&vmm->mmio_bus);
-  vmm->run_state = VMM_RUN_STATE_RUNNING;
+  vmm->run_state = config->start_paused ? VMM_RUN_STATE_PAUSED : VMM_RUN_STATE_RUNNING;
   pthread_mutex_init (&vmm->lock, NULL);
   pthread_cond_init (&vmm->cond, NULL);
 

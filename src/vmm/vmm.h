@@ -45,6 +45,7 @@ typedef struct
   VmmSerialMode  serial_mode;
   const char    *serial_link;    /* VMM_SERIAL_PTY: symlink to the pty, or NULL */
   const char    *control_path;   /* NULL: no control socket */
+  bool           start_paused;   /* vCPUs wait for "cont" */
 } VmmConfig;
 
 typedef struct Vmm Vmm;

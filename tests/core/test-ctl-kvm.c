@@ -7,7 +7,7 @@
 
 /* guesthouse-ctl with the real guesthouse-vmm on /dev/kvm: start, pause, resume, destroy, and
  * SIGKILL. Skips (77) with a reason when /dev/kvm, the VMM or a guest image is missing.
- * GH_KVM_GUEST names a small PVH guest image that keeps running (tests/guests builds them).
+ * The guest is tests/guests' idle image, which keeps running; GH_KVM_GUEST may name another.
  */
 
 #include "config.h"
@@ -23,6 +23,17 @@
 #ifndef REAL_VMM_PATH
 # define REAL_VMM_PATH NULL
 #endif
+#ifndef IDLE_GUEST_PATH
+# define IDLE_GUEST_PATH NULL
+#endif
+
+static const char *
+kvm_guest_image (void)
+{
+  const char *image = g_getenv ("GH_KVM_GUEST");
+
+  return image != NULL ? image : IDLE_GUEST_PATH;
+}
 
 static char *
 state_of (const char *root,
@@ -42,7 +53,7 @@ state_of (const char *root,
 static void
 test_lifecycle (void)
 {
-  const char *guest_image = g_getenv ("GH_KVM_GUEST");
+  const char *guest_image = kvm_guest_image ();
   g_autofree char *root = gh_test_make_root ();
   g_autofree char *kernel = NULL;
   g_autofree char *state = NULL;
@@ -87,7 +98,7 @@ int
 main (int   argc,
       char *argv[])
 {
-  const char *guest_image = g_getenv ("GH_KVM_GUEST");
+  const char *guest_image = kvm_guest_image ();
   int fd;
 
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);

@@ -35,6 +35,7 @@ struct ControlClient
   char           *out;
   size_t          out_len;
   size_t          out_sent;
+  bool            closing;   /* refused: input is discarded until the peer closes */
 };
 
 struct ControlServer
@@ -88,7 +89,11 @@ control_client_flush (ControlClient *client)
       client->out_sent += n;
     }
   if (client->out_sent == client->out_len)
-    client->out_len = client->out_sent = 0;
+    {
+      client->out_len = client->out_sent = 0;
+      if (client->closing && shutdown (client->fd, SHUT_WR) < 0)
+        return false;
+    }
   control_client_update_watch (client);
   return true;
 }
@@ -179,6 +184,9 @@ control_client_handle_line (ControlClient *client,
                   && (size_t) json_tokener_get_parse_end (tok) <= len;
   bool ok;
 
+  /* One object per line: anything after it but blanks makes the line bad. */
+  for (size_t i = complete ? (size_t) json_tokener_get_parse_end (tok) : len; i < len; i++)
+    complete &= line[i] == ' ' || line[i] == '\t';
   json_tokener_free (tok);
   if (request == NULL || !complete)
     reply = control_error_new ("GenericError", "malformed JSON: each line must be one object");
@@ -207,6 +215,8 @@ control_client_read (ControlClient *client)
     return true;
   if (n <= 0)
     return false;
+  if (client->closing)
+    return true;
 
   grown = realloc (client->in, client->in_len + n);
   if (grown == NULL)
@@ -232,9 +242,16 @@ control_client_read (ControlClient *client)
     {
       json_object *reply = control_error_new ("GenericError",
                                               "line longer than 64 KiB: closing the connection");
-      control_client_send (client, reply);
+      bool sent = control_client_send (client, reply);
+
       json_object_put (reply);
-      return false;
+      /* Closing with unread input would reset the connection and could
+       * destroy the reply on its way; end our side and drain theirs. */
+      free (client->in);
+      client->in = NULL;
+      client->in_len = 0;
+      client->closing = true;
+      return sent && control_client_flush (client);
     }
   return true;
 }
