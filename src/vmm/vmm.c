@@ -34,6 +34,9 @@
 #include "kvm/kvm-vcpu.h"
 #include "kvm/kvm-vm.h"
 #include "memory/guest-memory.h"
+#include "pci/pci-host.h"
+#include "virtio/virtio-pci.h"
+#include "virtio/virtio-rng.h"
 #include "vmm.h"
 
 #define VMM_N_GSI          24     /* pins of the in-kernel IOAPIC */
@@ -73,6 +76,9 @@ struct Vmm
   I8042           *i8042;
   DebugExit       *debug_exit;
   Ioapic          *ioapic;       /* VMM_IRQCHIP_SPLIT only */
+  PciHost         *pci;
+  VirtioRng       *rng;
+  VirtioPci       *rng_pci;
 
   /* The machine: torn down and built again on reset. */
   KvmVm            kvm;
@@ -132,6 +138,16 @@ vmm_on_ioapic_deliver (void     *opaque,
   Vmm *vmm = opaque;
 
   kvm_vm_irq_line (&vmm->kvm, pin, true);
+}
+
+static void
+vmm_on_msi (void     *opaque,
+            uint64_t  address,
+            uint32_t  data)
+{
+  Vmm *vmm = opaque;
+
+  kvm_vm_signal_msi (&vmm->kvm, address, data);
 }
 
 static void
@@ -367,6 +383,55 @@ vmm_on_rtc_timer (void     *opaque,
   vmm_arm_rtc_timer (vmm);
 }
 
+static void
+vmm_on_pci_reset (void *opaque)
+{
+  vmm_request_reset (opaque);
+}
+
+/* The PCI bus and the paravirtual devices on it. Directly booted guests
+ * find every BAR assigned and decoding on, as firmware would leave it. */
+static int
+vmm_setup_pci (Vmm      *vmm,
+               VmmError *err)
+{
+  PciHostConfig config = {
+    .pio = &vmm->pio_bus,
+    .mmio = &vmm->mmio_bus,
+    .ecam_base = PCI_HOST_ECAM_BASE,
+    .msi = vmm_on_msi,
+    .msi_opaque = vmm,
+    .reset_request = vmm_on_pci_reset,
+    .reset_opaque = vmm,
+  };
+  int slot;
+
+  for (unsigned i = 0; i < PCI_HOST_N_INTX; i++)
+    config.intx[i] = vmm->irqs[PCI_HOST_INTX_GSI_BASE + i];
+  vmm->pci = pci_host_new (&config);
+  if (vmm->pci == NULL)
+    {
+      vmm_error_set (err, "cannot create the PCI bus: %s", strerror (errno));
+      return -errno;
+    }
+
+  vmm->rng = virtio_rng_new (&vmm->mem);
+  vmm->rng_pci = vmm->rng != NULL ? virtio_pci_new (virtio_rng_get_device (vmm->rng)) : NULL;
+  if (vmm->rng_pci == NULL)
+    {
+      vmm_error_set (err, "out of memory while creating the virtio-rng device");
+      return -ENOMEM;
+    }
+  slot = pci_host_add_device (vmm->pci, virtio_pci_get_pci_device (vmm->rng_pci), -1);
+  if (slot < 0)
+    {
+      vmm_error_set (err, "cannot put the virtio-rng device on the PCI bus: %s",
+                     strerror (-slot));
+      return slot;
+    }
+  return 0;
+}
+
 static int
 vmm_setup_devices (Vmm      *vmm,
                    VmmError *err)
@@ -436,8 +501,11 @@ vmm_setup_devices (Vmm      *vmm,
                                &i8042_command_ops, vmm->i8042)) < 0
       || (ret = io_bus_insert (&vmm->pio_bus, VMM_DEBUG_EXIT, 4, &debug_exit_ops,
                                vmm->debug_exit)) < 0)
-    vmm_error_set (err, "cannot place the legacy devices on the I/O bus: %s", strerror (-ret));
-  return ret;
+    {
+      vmm_error_set (err, "cannot place the legacy devices on the I/O bus: %s", strerror (-ret));
+      return ret;
+    }
+  return vmm_setup_pci (vmm, err);
 }
 
 static void
@@ -448,11 +516,16 @@ vmm_reset_devices (Vmm *vmm)
   i8042_reset (vmm->i8042);
   if (vmm->ioapic != NULL)
     ioapic_reset (vmm->ioapic);
+  pci_host_reset (vmm->pci);
 }
 
 static void
 vmm_free_devices (Vmm *vmm)
 {
+  /* The bus lets go of its devices first; their owners free them after. */
+  VMM_CLEAR (pci_host_free, vmm->pci);
+  VMM_CLEAR (virtio_pci_free, vmm->rng_pci);
+  VMM_CLEAR (virtio_rng_free, vmm->rng);
   VMM_CLEAR (serial_8250_free, vmm->uart);
   VMM_CLEAR (cmos_rtc_free, vmm->rtc);
   VMM_CLEAR (i8042_free, vmm->i8042);

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "boot/acpi.h"
+#include "pci/pci-host.h"
 #include "boot/layout.h"
 
 #define RAM_SIZE  (2u << 20)
@@ -116,8 +117,19 @@ check_tables (Fixture  *f,
 
   xsdt = check_table (f, get64 (rsdp + 24), "XSDT", 1);
   rsdt = check_table (f, get32 (rsdp + 16), "RSDT", 1);
-  g_assert_cmpuint (get32 (xsdt + 4), ==, 36 + 2 * 8);
-  g_assert_cmpuint (get32 (rsdt + 4), ==, 36 + 2 * 4);
+  g_assert_cmpuint (get32 (xsdt + 4), ==, 36 + 3 * 8);
+  g_assert_cmpuint (get32 (rsdt + 4), ==, 36 + 3 * 4);
+  g_assert_cmphex (get64 (xsdt + 52), ==, get32 (rsdt + 44));
+
+  /* MCFG: one allocation, segment 0, bus 0 only, at the ECAM window. */
+  {
+    const uint8_t *mcfg = check_table (f, get64 (xsdt + 52), "MCFG", 1);
+    g_assert_cmpuint (get32 (mcfg + 4), ==, 36 + 8 + 16);
+    g_assert_cmphex (get64 (mcfg + 44), ==, PCI_HOST_ECAM_BASE);
+    g_assert_cmpuint (mcfg[52] | mcfg[53] << 8, ==, 0);
+    g_assert_cmpuint (mcfg[54], ==, 0);
+    g_assert_cmpuint (mcfg[55], ==, 0);
+  }
   /* Both list FADT then MADT, at the same addresses. */
   g_assert_cmphex (get64 (xsdt + 36), ==, get32 (rsdt + 36));
   g_assert_cmphex (get64 (xsdt + 44), ==, get32 (rsdt + 40));

@@ -315,7 +315,7 @@ test_load (Fixture       *f,
       g_error ("initrd byte %" G_GSIZE_FORMAT " differs", i);
 
   /* e820: conventional RAM, the legacy window, RAM from 1 MiB. */
-  g_assert_cmpuint (zp[ZERO_PAGE_E820_ENTRIES], ==, 3);
+  g_assert_cmpuint (zp[ZERO_PAGE_E820_ENTRIES], ==, 4);   /* RAM, legacy, RAM, ECAM */
   {
     const uint64_t want[3][3] = {
       { 0, 0x9fc00, 1 },

@@ -10,6 +10,7 @@
 #include <glib.h>
 
 #include "boot/e820.h"
+#include "pci/pci-host.h"
 #include "boot/layout.h"
 
 static void
@@ -33,10 +34,12 @@ test_low_only (void)
 
   g_assert_cmpint (guest_memory_init (&mem, 64 << 20), ==, 0);
   g_assert_cmpint (e820_build (&mem, &map), ==, 0);
-  g_assert_cmpuint (map.n_entries, ==, 3);
+  g_assert_cmpuint (map.n_entries, ==, 4);
   assert_entry (&map, 0, 0, 0x9fc00, E820_TYPE_RAM);
   assert_entry (&map, 1, 0x9fc00, 0x100000, E820_TYPE_RESERVED);
   assert_entry (&map, 2, 0x100000, 64 << 20, E820_TYPE_RAM);
+  assert_entry (&map, 3, PCI_HOST_ECAM_BASE, PCI_HOST_ECAM_BASE + PCI_HOST_ECAM_SIZE,
+                E820_TYPE_RESERVED);
   guest_memory_destroy (&mem);
 }
 
@@ -50,11 +53,13 @@ test_split_at_hole (void)
 
   g_assert_cmpint (guest_memory_init (&mem, 5ull << 30), ==, 0);
   g_assert_cmpint (e820_build (&mem, &map), ==, 0);
-  g_assert_cmpuint (map.n_entries, ==, 4);
+  g_assert_cmpuint (map.n_entries, ==, 5);
   assert_entry (&map, 0, 0, 0x9fc00, E820_TYPE_RAM);
   assert_entry (&map, 1, 0x9fc00, 0x100000, E820_TYPE_RESERVED);
   assert_entry (&map, 2, 0x100000, GUEST_MEMORY_HOLE_START, E820_TYPE_RAM);
-  assert_entry (&map, 3, GUEST_MEMORY_HIGH_START, GUEST_MEMORY_HIGH_START + (2ull << 30),
+  assert_entry (&map, 3, PCI_HOST_ECAM_BASE, PCI_HOST_ECAM_BASE + PCI_HOST_ECAM_SIZE,
+                E820_TYPE_RESERVED);
+  assert_entry (&map, 4, GUEST_MEMORY_HIGH_START, GUEST_MEMORY_HIGH_START + (2ull << 30),
                 E820_TYPE_RAM);
   guest_memory_destroy (&mem);
 }
@@ -74,10 +79,12 @@ test_unsorted_regions (void)
   g_assert_cmpint (guest_memory_add_region (&mem, 0, backing, 0xa0000), ==, 0);
   g_assert_cmpint (guest_memory_add_region (&mem, 0x100000, backing, 0x80000), ==, 0);
   g_assert_cmpint (e820_build (&mem, &map), ==, 0);
-  g_assert_cmpuint (map.n_entries, ==, 3);
+  g_assert_cmpuint (map.n_entries, ==, 4);
   assert_entry (&map, 0, 0, 0x9fc00, E820_TYPE_RAM);
   assert_entry (&map, 1, 0x9fc00, 0x100000, E820_TYPE_RESERVED);
   assert_entry (&map, 2, 0x100000, 0x300000, E820_TYPE_RAM);
+  assert_entry (&map, 3, PCI_HOST_ECAM_BASE, PCI_HOST_ECAM_BASE + PCI_HOST_ECAM_SIZE,
+                E820_TYPE_RESERVED);
 }
 
 static void

@@ -341,7 +341,7 @@ test_load_elf64 (Fixture       *f,
                    initrd, initrd_len);
 
   /* The memory map: same three entries the zero page would get. */
-  g_assert_cmpuint (info.memmap_entries, ==, 3);
+  g_assert_cmpuint (info.memmap_entries, ==, 4);   /* RAM, legacy, RAM, ECAM */
   g_assert_cmpint (guest_memory_read (&f->mem, info.memmap_paddr, map, 3 * sizeof map[0]), ==, 0);
   g_assert_cmphex (map[0].addr, ==, 0);
   g_assert_cmphex (map[0].size, ==, 0x9fc00);

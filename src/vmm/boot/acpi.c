@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "acpi.h"
+#include "pci/pci-host.h"
 
 /* Table layouts from the ACPI 6.3 specification, chapter 5.2. All fields are
  * little-endian, as is every host KVM on x86 runs on. */
@@ -300,7 +301,36 @@ acpi_build_dsdt (uint8_t *table)
   acpi_table_finish (table, sizeof dsdt);
 }
 
-/* Lays out RSDP, XSDT, RSDT, FADT, MADT and DSDT, 16-byte aligned, in buf as
+typedef struct __attribute__ ((packed))
+{
+  AcpiHeader header;
+  uint64_t   reserved;
+  uint64_t   ecam_base;
+  uint16_t   segment;
+  uint8_t    start_bus;
+  uint8_t    end_bus;
+  uint32_t   reserved2;
+} AcpiMcfg;
+
+/* The PCI Express memory-mapped configuration window (ECAM). Without it
+ * guests fall back to ports 0xcf8/0xcfc, which work but cannot reach the
+ * extended configuration space. The window is reserved in the e820 map,
+ * which Linux checks before trusting it. */
+static void
+acpi_build_mcfg (uint8_t *table)
+{
+  AcpiMcfg mcfg = { 0 };
+
+  acpi_header_init (&mcfg.header, "MCFG", sizeof mcfg, 1);
+  mcfg.ecam_base = PCI_HOST_ECAM_BASE;
+  mcfg.segment = 0;
+  mcfg.start_bus = 0;
+  mcfg.end_bus = 0;
+  memcpy (table, &mcfg, sizeof mcfg);
+  acpi_table_finish (table, sizeof mcfg);
+}
+
+/* Lays out RSDP, XSDT, RSDT, FADT, MADT, MCFG and DSDT, 16-byte aligned, in buf as
  * they will sit from guest address base on. base must be 16-byte aligned
  * (the RSDP must be for scanners to find it) and everything must stay below
  * 4 GiB: the RSDT and FADT.DSDT hold 32-bit addresses. */
@@ -312,13 +342,13 @@ acpi_tables_build (uint64_t          base,
                    size_t            buf_size,
                    AcpiTablesLayout *layout)
 {
-  const size_t xsdt_size = sizeof (AcpiHeader) + 2 * sizeof (uint64_t);
-  const size_t rsdt_size = sizeof (AcpiHeader) + 2 * sizeof (uint32_t);
+  const size_t xsdt_size = sizeof (AcpiHeader) + 3 * sizeof (uint64_t);
+  const size_t rsdt_size = sizeof (AcpiHeader) + 3 * sizeof (uint32_t);
   AcpiTablesLayout l;
   AcpiHeader header = { 0 };
   AcpiRsdp rsdp = { 0 };
-  uint64_t pointers64[2];
-  uint32_t pointers32[2];
+  uint64_t pointers64[3];
+  uint32_t pointers32[3];
 
   if (n_vcpus == 0 || n_vcpus > ACPI_MAX_VCPUS || base % 16 != 0)
     return -EINVAL;
@@ -328,7 +358,8 @@ acpi_tables_build (uint64_t          base,
   l.rsdt = acpi_align (l.xsdt + xsdt_size);
   l.fadt = acpi_align (l.rsdt + rsdt_size);
   l.madt = acpi_align (l.fadt + sizeof (AcpiFadt));
-  l.dsdt = acpi_align (l.madt + acpi_madt_size (n_vcpus));
+  l.mcfg = acpi_align (l.madt + acpi_madt_size (n_vcpus));
+  l.dsdt = acpi_align (l.mcfg + sizeof (AcpiMcfg));
   l.size = l.dsdt + sizeof (AcpiHeader);
 
   if (l.size > buf_size)
@@ -339,6 +370,7 @@ acpi_tables_build (uint64_t          base,
 
   acpi_build_dsdt (buf + l.dsdt);
   acpi_build_madt (buf + l.madt, n_vcpus, has_8259);
+  acpi_build_mcfg (buf + l.mcfg);
   acpi_build_fadt (buf + l.fadt, base + l.dsdt);
 
   /* The XSDT and RSDT list the same tables; the DSDT is reached through the
@@ -346,6 +378,7 @@ acpi_tables_build (uint64_t          base,
    * the XSDT. */
   pointers64[0] = base + l.fadt;
   pointers64[1] = base + l.madt;
+  pointers64[2] = base + l.mcfg;
   acpi_header_init (&header, "XSDT", xsdt_size, 1);
   memcpy (buf + l.xsdt, &header, sizeof header);
   memcpy (buf + l.xsdt + sizeof header, pointers64, sizeof pointers64);
@@ -353,6 +386,7 @@ acpi_tables_build (uint64_t          base,
 
   pointers32[0] = (uint32_t) (base + l.fadt);
   pointers32[1] = (uint32_t) (base + l.madt);
+  pointers32[2] = (uint32_t) (base + l.mcfg);
   acpi_header_init (&header, "RSDT", rsdt_size, 1);
   memcpy (buf + l.rsdt, &header, sizeof header);
   memcpy (buf + l.rsdt + sizeof header, pointers32, sizeof pointers32);

@@ -36,7 +36,7 @@
 /* Offsets of the tables in the built blob, for tests and for fw_cfg. */
 typedef struct
 {
-  size_t rsdp, xsdt, rsdt, fadt, madt, dsdt;
+  size_t rsdp, xsdt, rsdt, fadt, madt, mcfg, dsdt;
   size_t size;               /* bytes used */
 } AcpiTablesLayout;
 

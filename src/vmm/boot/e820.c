@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "e820.h"
+#include "pci/pci-host.h"
 #include "layout.h"
 
 static void
@@ -50,6 +51,8 @@ e820_build (const GuestMemory *mem,
   if (map->n_entries == 0)
     return -EINVAL;
   e820_append (map, BOOT_EBDA_START, BOOT_LEGACY_END - BOOT_EBDA_START, E820_TYPE_RESERVED);
+  /* The PCI configuration window the MCFG table announces. */
+  e820_append (map, PCI_HOST_ECAM_BASE, PCI_HOST_ECAM_SIZE, E820_TYPE_RESERVED);
 
   /* Guests expect the map sorted; regions may have been added in any order. */
   for (unsigned i = 1; i < map->n_entries; i++)
