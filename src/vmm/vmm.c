@@ -34,6 +34,7 @@
 #include "kvm/kvm-vcpu.h"
 #include "kvm/kvm-vm.h"
 #include "memory/guest-memory.h"
+#include "queue-notifier.h"
 #include "pci/pci-host.h"
 #include "virtio/virtio-pci.h"
 #include "virtio/virtio-rng.h"
@@ -44,6 +45,7 @@
 #define VMM_COM1_GSI       4
 #define VMM_DEBUG_EXIT     0xf4
 #define VMM_MMIO_LOG_MAX   16
+#define VMM_MAX_VIRTIO     16
 
 #define VMM_CLEAR(free_func, ptr) do { if ((ptr) != NULL) free_func (ptr); (ptr) = NULL; } while (0)
 
@@ -77,8 +79,10 @@ struct Vmm
   DebugExit       *debug_exit;
   Ioapic          *ioapic;       /* VMM_IRQCHIP_SPLIT only */
   PciHost         *pci;
+  VirtioPci       *virtio[VMM_MAX_VIRTIO];
+  QueueNotifier   *notifiers[VMM_MAX_VIRTIO];
+  unsigned         n_virtio;
   VirtioRng       *rng;
-  VirtioPci       *rng_pci;
 
   /* The machine: torn down and built again on reset. */
   KvmVm            kvm;
@@ -389,6 +393,39 @@ vmm_on_pci_reset (void *opaque)
   vmm_request_reset (opaque);
 }
 
+/* Puts a virtio back end on the PCI bus behind its own transport, with
+ * its queue notifications on ioeventfds. */
+static int
+vmm_add_virtio (Vmm          *vmm,
+                VirtioDevice *vdev,
+                const char   *what,
+                VmmError     *err)
+{
+  VirtioPci *vp;
+  int slot;
+
+  if (vmm->n_virtio == VMM_MAX_VIRTIO)
+    {
+      vmm_error_set (err, "too many virtio devices (at most %d)", VMM_MAX_VIRTIO);
+      return -ENOSPC;
+    }
+  vp = virtio_pci_new (vdev);
+  if (vp == NULL)
+    {
+      vmm_error_set (err, "out of memory while creating the %s device", what);
+      return -ENOMEM;
+    }
+  vmm->virtio[vmm->n_virtio++] = vp;
+  slot = pci_host_add_device (vmm->pci, virtio_pci_get_pci_device (vp), -1);
+  if (slot < 0)
+    {
+      vmm_error_set (err, "cannot put the %s device on the PCI bus: %s", what, strerror (-slot));
+      return slot;
+    }
+  vmm->notifiers[vmm->n_virtio - 1] = queue_notifier_new (&vmm->kvm, &vmm->loop, vp);
+  return 0;
+}
+
 /* The PCI bus and the paravirtual devices on it. Directly booted guests
  * find every BAR assigned and decoding on, as firmware would leave it. */
 static int
@@ -404,7 +441,6 @@ vmm_setup_pci (Vmm      *vmm,
     .reset_request = vmm_on_pci_reset,
     .reset_opaque = vmm,
   };
-  int slot;
 
   for (unsigned i = 0; i < PCI_HOST_N_INTX; i++)
     config.intx[i] = vmm->irqs[PCI_HOST_INTX_GSI_BASE + i];
@@ -416,20 +452,12 @@ vmm_setup_pci (Vmm      *vmm,
     }
 
   vmm->rng = virtio_rng_new (&vmm->mem);
-  vmm->rng_pci = vmm->rng != NULL ? virtio_pci_new (virtio_rng_get_device (vmm->rng)) : NULL;
-  if (vmm->rng_pci == NULL)
+  if (vmm->rng == NULL)
     {
       vmm_error_set (err, "out of memory while creating the virtio-rng device");
       return -ENOMEM;
     }
-  slot = pci_host_add_device (vmm->pci, virtio_pci_get_pci_device (vmm->rng_pci), -1);
-  if (slot < 0)
-    {
-      vmm_error_set (err, "cannot put the virtio-rng device on the PCI bus: %s",
-                     strerror (-slot));
-      return slot;
-    }
-  return 0;
+  return vmm_add_virtio (vmm, virtio_rng_get_device (vmm->rng), "virtio-rng", err);
 }
 
 static int
@@ -524,7 +552,12 @@ vmm_free_devices (Vmm *vmm)
 {
   /* The bus lets go of its devices first; their owners free them after. */
   VMM_CLEAR (pci_host_free, vmm->pci);
-  VMM_CLEAR (virtio_pci_free, vmm->rng_pci);
+  for (unsigned i = 0; i < vmm->n_virtio; i++)
+    {
+      VMM_CLEAR (queue_notifier_free, vmm->notifiers[i]);
+      VMM_CLEAR (virtio_pci_free, vmm->virtio[i]);
+    }
+  vmm->n_virtio = 0;
   VMM_CLEAR (virtio_rng_free, vmm->rng);
   VMM_CLEAR (serial_8250_free, vmm->uart);
   VMM_CLEAR (cmos_rtc_free, vmm->rtc);
@@ -584,6 +617,24 @@ vmm_stage_vcpus (Vmm      *vmm,
   return ret;
 }
 
+static int
+vmm_stage_notifiers (Vmm      *vmm,
+                     VmmError *err)
+{
+  for (unsigned i = 0; i < vmm->n_virtio; i++)
+    if (vmm->notifiers[i] != NULL)
+      queue_notifier_attach (vmm->notifiers[i]);
+  return 0;
+}
+
+static void
+vmm_unstage_notifiers (Vmm *vmm)
+{
+  for (unsigned i = 0; i < vmm->n_virtio; i++)
+    if (vmm->notifiers[i] != NULL)
+      queue_notifier_forget (vmm->notifiers[i]);
+}
+
 static void
 vmm_unstage_vcpus (Vmm *vmm)
 {
@@ -606,6 +657,7 @@ static const VmmStage vmm_machine_stages[] = {
   { "kernel",       vmm_stage_kernel,       NULL },
   { "kvm",          vmm_stage_kvm,          vmm_unstage_kvm },
   { "memory-slots", vmm_stage_memory_slots, NULL },
+  { "notifiers",    vmm_stage_notifiers,    vmm_unstage_notifiers },
   { "vcpus",        vmm_stage_vcpus,        vmm_unstage_vcpus },
 };
 #define VMM_N_MACHINE_STAGES (sizeof vmm_machine_stages / sizeof vmm_machine_stages[0])

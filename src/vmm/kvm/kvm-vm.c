@@ -223,3 +223,22 @@ kvm_vm_signal_msi (KvmVm    *vm,
   /* 0: the guest's APIC had the vector masked or blocked; not our error. */
   return ioctl (vm->vm_fd, KVM_SIGNAL_MSI, &msi) < 0 ? -errno : 0;
 }
+
+/* A guest write of len bytes to mmio_address signals fd inside the kernel
+ * instead of stopping the vCPU for us. */
+int
+kvm_vm_set_ioeventfd (KvmVm    *vm,
+                      uint64_t  mmio_address,
+                      unsigned  len,
+                      int       fd,
+                      bool      assign)
+{
+  struct kvm_ioeventfd ioeventfd = {
+    .addr = mmio_address,
+    .len = len,
+    .fd = fd,
+    .flags = assign ? 0 : KVM_IOEVENTFD_FLAG_DEASSIGN,
+  };
+
+  return ioctl (vm->vm_fd, KVM_IOEVENTFD, &ioeventfd) < 0 ? -errno : 0;
+}

@@ -60,6 +60,11 @@ int  kvm_vm_set_pin_route  (KvmVm    *vm,
                             uint64_t  msi_address,
                             uint32_t  msi_data,
                             bool      enabled);
+int  kvm_vm_set_ioeventfd  (KvmVm    *vm,
+                            uint64_t  mmio_address,
+                            unsigned  len,
+                            int       fd,
+                            bool      assign);
 int  kvm_vm_signal_msi     (KvmVm    *vm,
                             uint64_t  address,
                             uint32_t  data);
