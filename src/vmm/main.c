@@ -30,8 +30,8 @@ static const char usage_text[] =
   "  --name NAME            the guest's name, for messages (default: guest)\n"
   "  --uuid UUID            the guest's UUID (default: a random one)\n"
   "  --memory MIB           guest memory in MiB (default: 256)\n"
-  "  --max-memory MIB       memory the guest may grow to (default and, until the balloon\n"
-  "                         device lands, only value: --memory)\n"
+  "  --max-memory MIB       memory the guest may grow to (default: --memory); above\n"
+  "                         --memory, a virtio balloon holds the difference\n"
   "  --vcpus N              number of vCPUs (default: 1)\n"
   "  --max-vcpus N          vCPUs the guest may grow to (default and, until CPU hotplug\n"
   "                         lands, only value: --vcpus)\n"
@@ -41,6 +41,9 @@ static const char usage_text[] =
   "  --kernel FILE          kernel to boot: an ELF with a PVH entry note, or a bzImage\n"
   "  --initrd FILE          initial ramdisk\n"
   "  --cmdline STRING       kernel command line\n"
+  "  --disk path=FILE[,readonly=on][,serial=ID]\n"
+  "                         a virtio-blk disk: a raw image file or a block device\n"
+  "                         (repeatable, up to 8; the image is locked while in use)\n"
   "  --display none         no graphical console (the only choice until one lands)\n"
   "  --serial stdio|pty[:LINK]|none\n"
   "                         where the first serial port goes (default: stdio); pty makes\n"
@@ -69,6 +72,7 @@ enum
   OPT_SERIAL,
   OPT_CONTROL,
   OPT_PAUSED,
+  OPT_DISK,
   OPT_HELP,
   OPT_VERSION,
 };
@@ -88,6 +92,7 @@ static const struct option long_options[] = {
   { "serial",  required_argument, NULL, OPT_SERIAL },
   { "control", required_argument, NULL, OPT_CONTROL },
   { "paused",  no_argument,       NULL, OPT_PAUSED },
+  { "disk",    required_argument, NULL, OPT_DISK },
   { "help",    no_argument,       NULL, OPT_HELP },
   { "version", no_argument,       NULL, OPT_VERSION },
   { NULL, 0, NULL, 0 },
@@ -289,6 +294,13 @@ main (int   argc,
         case OPT_PAUSED:
           config.start_paused = true;
           break;
+        case OPT_DISK:
+          if (config.n_disks == VMM_MAX_DISKS)
+            return fail ("at most %d --disk options", VMM_MAX_DISKS);
+          if (disk_spec_parse (optarg, &config.disks[config.n_disks], &err) < 0)
+            return fail ("%s", err.message);
+          config.n_disks++;
+          break;
         case OPT_HELP:
           fputs (usage_text, stdout);
           return 0;
@@ -306,9 +318,8 @@ main (int   argc,
   if (max_memory_mib != 0 && max_memory_mib < config.memory_mib)
     return fail ("--max-memory %llu is below --memory %llu", (unsigned long long) max_memory_mib,
                  (unsigned long long) config.memory_mib);
-  if (max_memory_mib > config.memory_mib)
-    return fail ("--max-memory above --memory needs the memory balloon, which this "
-                 "guesthouse-vmm does not have yet");
+  config.max_memory_mib = max_memory_mib > config.memory_mib ? max_memory_mib
+                                                             : config.memory_mib;
   if (max_vcpus != 0 && max_vcpus < config.n_vcpus)
     return fail ("--max-vcpus %u is below --vcpus %u", max_vcpus, config.n_vcpus);
   if (max_vcpus > config.n_vcpus)

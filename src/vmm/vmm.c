@@ -16,6 +16,7 @@
 #include <sys/mman.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
@@ -36,6 +37,8 @@
 #include "memory/guest-memory.h"
 #include "queue-notifier.h"
 #include "pci/pci-host.h"
+#include "virtio/virtio-balloon.h"
+#include "virtio/virtio-blk.h"
 #include "virtio/virtio-pci.h"
 #include "virtio/virtio-rng.h"
 #include "vmm.h"
@@ -82,6 +85,11 @@ struct Vmm
   VirtioPci       *virtio[VMM_MAX_VIRTIO];
   QueueNotifier   *notifiers[VMM_MAX_VIRTIO];
   unsigned         n_virtio;
+  VirtioBlk       *disks[VMM_MAX_DISKS];
+  VirtioBalloon   *balloon;
+  int              balloon_timer_fd;
+  bool             balloon_changed;      /* atomic: set by any thread, taken by the main loop */
+  int64_t          balloon_event_ms;     /* when the last BALLOON_CHANGE went out */
   VirtioRng       *rng;
 
   /* The machine: torn down and built again on reset. */
@@ -426,6 +434,69 @@ vmm_add_virtio (Vmm          *vmm,
   return 0;
 }
 
+static int64_t
+vmm_now_ms (void)
+{
+  struct timespec now;
+
+  clock_gettime (CLOCK_MONOTONIC, &now);
+  return (int64_t) now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
+static void
+vmm_emit_balloon_change (Vmm *vmm)
+{
+  json_object *data;
+
+  vmm->balloon_event_ms = vmm_now_ms ();
+  if (vmm->control == NULL)
+    return;
+  data = json_object_new_object ();
+  json_object_object_add (data, "actual",
+                          json_object_new_int64 (virtio_balloon_get_actual (vmm->balloon)));
+  control_server_emit_event (vmm->control, "BALLOON_CHANGE", data);
+}
+
+/* A Linux driver reports every MiB it moves: clients hear of the first
+ * change at once, then at most once a second, and always of the last. */
+static void
+vmm_throttle_balloon_change (Vmm *vmm)
+{
+  int64_t wait_ms = vmm->balloon_event_ms + 1000 - vmm_now_ms ();
+  struct itimerspec when = { { 0, 0 }, { 0, 0 } };
+
+  if (wait_ms <= 0)
+    {
+      vmm_emit_balloon_change (vmm);
+      return;
+    }
+  when.it_value.tv_sec = wait_ms / 1000;
+  when.it_value.tv_nsec = (wait_ms % 1000) * 1000000 + 1;
+  timerfd_settime (vmm->balloon_timer_fd, 0, &when, NULL);
+}
+
+static void
+vmm_on_balloon_timer (void     *opaque,
+                      uint32_t  events)
+{
+  Vmm *vmm = opaque;
+  uint64_t expirations;
+
+  if (read (vmm->balloon_timer_fd, &expirations, sizeof expirations) == sizeof expirations)
+    vmm_emit_balloon_change (vmm);
+}
+
+/* From the thread that ran the driver's request. */
+static void
+vmm_on_balloon_actual (void     *opaque,
+                       uint64_t  actual_bytes)
+{
+  Vmm *vmm = opaque;
+
+  __atomic_store_n (&vmm->balloon_changed, true, __ATOMIC_RELEASE);
+  vmm_wake (vmm);
+}
+
 /* The PCI bus and the paravirtual devices on it. Directly booted guests
  * find every BAR assigned and decoding on, as firmware would leave it. */
 static int
@@ -441,6 +512,7 @@ vmm_setup_pci (Vmm      *vmm,
     .reset_request = vmm_on_pci_reset,
     .reset_opaque = vmm,
   };
+  int ret;
 
   for (unsigned i = 0; i < PCI_HOST_N_INTX; i++)
     config.intx[i] = vmm->irqs[PCI_HOST_INTX_GSI_BASE + i];
@@ -457,7 +529,40 @@ vmm_setup_pci (Vmm      *vmm,
       vmm_error_set (err, "out of memory while creating the virtio-rng device");
       return -ENOMEM;
     }
-  return vmm_add_virtio (vmm, virtio_rng_get_device (vmm->rng), "virtio-rng", err);
+  if ((ret = vmm_add_virtio (vmm, virtio_rng_get_device (vmm->rng), "virtio-rng", err)) < 0)
+    return ret;
+
+  for (unsigned i = 0; i < vmm->config.n_disks; i++)
+    {
+      vmm->disks[i] = virtio_blk_new (&vmm->mem, &vmm->config.disks[i], 1, err);
+      if (vmm->disks[i] == NULL)
+        return -EINVAL;
+      if ((ret = vmm_add_virtio (vmm, virtio_blk_get_device (vmm->disks[i]), "virtio-blk",
+                                 err)) < 0)
+        return ret;
+    }
+
+  /* The guest has max_memory_mib of RAM; the balloon starts out holding
+   * what lies above memory_mib, and the driver inflates it at boot. */
+  if (vmm->config.max_memory_mib > vmm->config.memory_mib)
+    {
+      vmm->balloon = virtio_balloon_new (&vmm->mem, vmm->config.memory_mib << 20, err);
+      if (vmm->balloon == NULL)
+        return -EINVAL;
+      vmm->balloon_timer_fd = timerfd_create (CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+      if (vmm->balloon_timer_fd < 0
+          || event_loop_add (&vmm->loop, vmm->balloon_timer_fd, EPOLLIN, vmm_on_balloon_timer,
+                             vmm) == NULL)
+        {
+          vmm_error_set (err, "cannot create the balloon's event timer: %s", strerror (errno));
+          return -errno;
+        }
+      virtio_balloon_set_actual_notify (vmm->balloon, vmm_on_balloon_actual, vmm);
+      if ((ret = vmm_add_virtio (vmm, virtio_balloon_get_device (vmm->balloon),
+                                 "virtio-balloon", err)) < 0)
+        return ret;
+    }
+  return 0;
 }
 
 static int
@@ -550,6 +655,9 @@ vmm_reset_devices (Vmm *vmm)
 static void
 vmm_free_devices (Vmm *vmm)
 {
+  /* I/O threads stop before the transports they interrupt through. */
+  for (unsigned i = 0; i < VMM_MAX_DISKS; i++)
+    virtio_blk_stop (vmm->disks[i]);
   /* The bus lets go of its devices first; their owners free them after. */
   VMM_CLEAR (pci_host_free, vmm->pci);
   for (unsigned i = 0; i < vmm->n_virtio; i++)
@@ -559,6 +667,9 @@ vmm_free_devices (Vmm *vmm)
     }
   vmm->n_virtio = 0;
   VMM_CLEAR (virtio_rng_free, vmm->rng);
+  for (unsigned i = 0; i < VMM_MAX_DISKS; i++)
+    VMM_CLEAR (virtio_blk_free, vmm->disks[i]);
+  VMM_CLEAR (virtio_balloon_free, vmm->balloon);
   VMM_CLEAR (serial_8250_free, vmm->uart);
   VMM_CLEAR (cmos_rtc_free, vmm->rtc);
   VMM_CLEAR (i8042_free, vmm->i8042);
@@ -796,6 +907,9 @@ vmm_on_wake (void     *opaque,
   vmm->reset_requested = false;
   pthread_mutex_unlock (&vmm->lock);
 
+  if (__atomic_exchange_n (&vmm->balloon_changed, false, __ATOMIC_ACQ_REL) && !exit_requested)
+    vmm_throttle_balloon_change (vmm);
+
   if (exit_requested)
     {
       vmm_stop_vcpus (vmm);
@@ -922,7 +1036,7 @@ vmm_new (const VmmConfig *config,
       return NULL;
     }
   vmm->config = *config;
-  vmm->wake_fd = vmm->signal_fd = vmm->rtc_timer_fd = -1;
+  vmm->wake_fd = vmm->signal_fd = vmm->rtc_timer_fd = vmm->balloon_timer_fd = -1;
   vmm->kvm.kvm_fd = vmm->kvm.vm_fd = -1;   /* no VM yet: nothing for early IRQs to reach */
   io_bus_init (&vmm->pio_bus);
   io_bus_init (&vmm->mmio_bus);
@@ -930,7 +1044,7 @@ vmm_new (const VmmConfig *config,
   pthread_mutex_init (&vmm->lock, NULL);
   pthread_cond_init (&vmm->cond, NULL);
 
-  ret = guest_memory_init (&vmm->mem, config->memory_mib << 20);
+  ret = guest_memory_init (&vmm->mem, config->max_memory_mib << 20);
   if (ret < 0)
     {
       vmm_error_set (err, "cannot reserve %llu MiB for guest memory: %s",
@@ -985,6 +1099,8 @@ vmm_free (Vmm *vmm)
     chardev_close (&vmm->serial);
   if (vmm->rtc_timer_fd >= 0)
     close (vmm->rtc_timer_fd);
+  if (vmm->balloon_timer_fd >= 0)
+    close (vmm->balloon_timer_fd);
   if (vmm->wake_fd >= 0)
     close (vmm->wake_fd);
   if (vmm->signal_fd >= 0)
@@ -1011,6 +1127,12 @@ vmm_get_run_state (Vmm *vmm)
   state = vmm->run_state;
   pthread_mutex_unlock (&vmm->lock);
   return state;
+}
+
+VirtioBalloon *
+vmm_get_balloon (Vmm *vmm)
+{
+  return vmm->balloon;
 }
 
 const char *

@@ -9,7 +9,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "block/disk-spec.h"
 #include "vmm-error.h"
+
+#define VMM_MAX_DISKS 8
 
 typedef enum
 {
@@ -37,6 +40,7 @@ typedef struct
   const char    *name;
   const char    *uuid;           /* canonical lower-case text form */
   uint64_t       memory_mib;
+  uint64_t       max_memory_mib; /* the guest's RAM; above memory_mib, the balloon holds the rest */
   unsigned       n_vcpus;
   VmmIrqchip     irqchip;
   const char    *kernel_path;
@@ -46,9 +50,12 @@ typedef struct
   const char    *serial_link;    /* VMM_SERIAL_PTY: symlink to the pty, or NULL */
   const char    *control_path;   /* NULL: no control socket */
   bool           start_paused;   /* vCPUs wait for "cont" */
+  DiskSpec       disks[VMM_MAX_DISKS];
+  unsigned       n_disks;
 } VmmConfig;
 
 typedef struct Vmm Vmm;
+typedef struct VirtioBalloon VirtioBalloon;
 
 Vmm             *vmm_new            (const VmmConfig *config,
                                      VmmError        *err);
@@ -60,6 +67,7 @@ VmmRunState      vmm_get_run_state  (Vmm             *vmm);
 const char      *vmm_get_serial_pty (Vmm             *vmm);
 void             vmm_pause          (Vmm             *vmm);
 void             vmm_resume         (Vmm             *vmm);
+VirtioBalloon   *vmm_get_balloon    (Vmm             *vmm);
 void             vmm_request_exit   (Vmm             *vmm,
                                      int              status,
                                      const char      *reason);

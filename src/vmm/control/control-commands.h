@@ -13,7 +13,7 @@
 typedef struct
 {
   const char *error_class;   /* NULL: success */
-  char        desc[256];
+  char        desc[512];   /* room for a VmmError message */
 } ControlError;
 
 typedef json_object *(*ControlCommandFunc) (Vmm          *vmm,
