@@ -48,6 +48,9 @@ static const char usage_text[] =
   "  --serial stdio|pty[:LINK]|none\n"
   "                         where the first serial port goes (default: stdio); pty makes\n"
   "                         a pseudo-terminal, and LINK a symbolic link to it\n"
+  "  --console pty[:LINK]|none\n"
+  "                         a second console, virtio-console, on a pseudo-terminal\n"
+  "                         (default: none)\n"
   "  --control unix:PATH    serve the JSON control protocol on a Unix socket\n"
   "  --paused               start with the vCPUs stopped, until the \"cont\" command\n"
   "  --help                 show this help and exit\n"
@@ -70,6 +73,7 @@ enum
   OPT_CMDLINE,
   OPT_DISPLAY,
   OPT_SERIAL,
+  OPT_CONSOLE,
   OPT_CONTROL,
   OPT_PAUSED,
   OPT_DISK,
@@ -90,6 +94,7 @@ static const struct option long_options[] = {
   { "initrd",  required_argument, NULL, OPT_INITRD },
   { "cmdline", required_argument, NULL, OPT_CMDLINE },
   { "serial",  required_argument, NULL, OPT_SERIAL },
+  { "console", required_argument, NULL, OPT_CONSOLE },
   { "control", required_argument, NULL, OPT_CONTROL },
   { "paused",  no_argument,       NULL, OPT_PAUSED },
   { "disk",    required_argument, NULL, OPT_DISK },
@@ -201,6 +206,7 @@ main (int   argc,
     .n_vcpus = 1,
     .irqchip = VMM_IRQCHIP_SPLIT,
     .serial_mode = VMM_SERIAL_STDIO,
+    .console_mode = VMM_SERIAL_NONE,
   };
   char uuid[37] = "";
   uint64_t max_memory_mib = 0;
@@ -285,6 +291,19 @@ main (int   argc,
             }
           else
             return fail ("--serial %s is not one of stdio, pty, pty:LINK, none", optarg);
+          break;
+        case OPT_CONSOLE:
+          if (strcmp (optarg, "none") == 0)
+            config.console_mode = VMM_SERIAL_NONE;
+          else if (strcmp (optarg, "pty") == 0)
+            config.console_mode = VMM_SERIAL_PTY;
+          else if (strncmp (optarg, "pty:", 4) == 0 && optarg[4] != '\0')
+            {
+              config.console_mode = VMM_SERIAL_PTY;
+              config.console_link = optarg + 4;
+            }
+          else
+            return fail ("--console %s is not one of pty, pty:LINK, none", optarg);
           break;
         case OPT_CONTROL:
           if (strncmp (optarg, "unix:", 5) != 0 || optarg[5] == '\0')

@@ -24,7 +24,7 @@
 #include "boot/kernel-boot.h"
 #include "bus/io-bus.h"
 #include "bus/irq.h"
-#include "chardev/chardev.h"
+#include "chardev/host-line.h"
 #include "control/control-server.h"
 #include "devices/cmos-rtc.h"
 #include "devices/debug-exit.h"
@@ -39,6 +39,7 @@
 #include "pci/pci-host.h"
 #include "virtio/virtio-balloon.h"
 #include "virtio/virtio-blk.h"
+#include "virtio/virtio-console.h"
 #include "virtio/virtio-pci.h"
 #include "virtio/virtio-rng.h"
 #include "vmm.h"
@@ -65,9 +66,8 @@ struct Vmm
   EventLoop        loop;
   int              wake_fd;
   int              signal_fd;
-  Chardev          serial;
-  bool             has_serial;
-  EventLoopWatch  *serial_watch;
+  HostLine         serial_line;
+  HostLine         console_line;   /* virtio-console, with --console */
   ControlServer   *control;
   int              rtc_timer_fd;
 
@@ -87,6 +87,7 @@ struct Vmm
   unsigned         n_virtio;
   VirtioBlk       *disks[VMM_MAX_DISKS];
   VirtioBalloon   *balloon;
+  VirtioConsole   *console;
   int              balloon_timer_fd;
   bool             balloon_changed;      /* atomic: set by any thread, taken by the main loop */
   int64_t          balloon_event_ms;     /* when the last BALLOON_CHANGE went out */
@@ -348,18 +349,6 @@ vmm_stage_memory_slots (Vmm      *vmm,
 }
 
 static void
-vmm_on_serial_rx_space (void *opaque)
-{
-  Vmm *vmm = opaque;
-
-  /* From a vCPU thread: the guest drained the receive FIFO. */
-  pthread_mutex_lock (&vmm->lock);
-  if (vmm->serial_watch != NULL)
-    event_loop_modify (&vmm->loop, vmm->serial_watch, EPOLLIN);
-  pthread_mutex_unlock (&vmm->lock);
-}
-
-static void
 vmm_arm_rtc_timer (Vmm *vmm)
 {
   int64_t deadline = cmos_rtc_next_deadline (vmm->rtc);
@@ -400,6 +389,40 @@ vmm_on_pci_reset (void *opaque)
 {
   vmm_request_reset (opaque);
 }
+
+static size_t
+vmm_uart_rx_space (void *uart)
+{
+  return serial_8250_rx_space (uart);
+}
+
+static size_t
+vmm_uart_receive (void          *uart,
+                  const uint8_t *buf,
+                  size_t         len)
+{
+  return serial_8250_receive (uart, buf, len);
+}
+
+static const HostLineDeviceOps vmm_uart_line_ops = { vmm_uart_rx_space, vmm_uart_receive };
+
+static size_t
+vmm_console_rx_space (void *console)
+{
+  return virtio_console_rx_space (console);
+}
+
+static size_t
+vmm_console_receive (void          *console,
+                     const uint8_t *buf,
+                     size_t         len)
+{
+  return virtio_console_receive (console, buf, len);
+}
+
+static const HostLineDeviceOps vmm_console_line_ops = {
+  vmm_console_rx_space, vmm_console_receive
+};
 
 /* Puts a virtio back end on the PCI bus behind its own transport, with
  * its queue notifications on ioeventfds. */
@@ -532,6 +555,23 @@ vmm_setup_pci (Vmm      *vmm,
   if ((ret = vmm_add_virtio (vmm, virtio_rng_get_device (vmm->rng), "virtio-rng", err)) < 0)
     return ret;
 
+  if (vmm->console_line.open)
+    {
+      ByteSink out = host_line_sink (&vmm->console_line);
+
+      vmm->console = virtio_console_new (&vmm->mem, &out);
+      if (vmm->console == NULL)
+        {
+          vmm_error_set (err, "out of memory while creating the virtio console");
+          return -ENOMEM;
+        }
+      virtio_console_set_rx_notify (vmm->console, host_line_rx_ready, &vmm->console_line);
+      host_line_attach (&vmm->console_line, &vmm_console_line_ops, vmm->console);
+      if ((ret = vmm_add_virtio (vmm, virtio_console_get_device (vmm->console), "virtio-console",
+                                 err)) < 0)
+        return ret;
+    }
+
   for (unsigned i = 0; i < vmm->config.n_disks; i++)
     {
       vmm->disks[i] = virtio_blk_new (&vmm->mem, &vmm->config.disks[i], 1, err);
@@ -570,7 +610,7 @@ vmm_setup_devices (Vmm      *vmm,
                    VmmError *err)
 {
   uint64_t ram_below_4g = 0, ram_above_4g = 0;
-  ByteSink serial_out = { NULL, NULL };
+  ByteSink serial_out = host_line_sink (&vmm->serial_line);
   int ret = 0;
 
   /* The RTC's update and alarm interrupts follow the wall clock. */
@@ -593,8 +633,6 @@ vmm_setup_devices (Vmm      *vmm,
       else
         ram_above_4g += vmm->mem.regions[i].size;
     }
-  if (vmm->has_serial)
-    serial_out = (ByteSink) { chardev_write, &vmm->serial };
 
   if (vmm->config.irqchip == VMM_IRQCHIP_SPLIT)
     {
@@ -622,7 +660,8 @@ vmm_setup_devices (Vmm      *vmm,
       vmm_error_set (err, "out of memory while creating devices");
       return -ENOMEM;
     }
-  serial_8250_set_rx_notify (vmm->uart, vmm_on_serial_rx_space, vmm);
+  serial_8250_set_rx_notify (vmm->uart, host_line_rx_ready, &vmm->serial_line);
+  host_line_attach (&vmm->serial_line, &vmm_uart_line_ops, vmm->uart);
   cmos_rtc_set_deadline_notify (vmm->rtc, vmm_on_rtc_deadline_changed, vmm);
 
   if ((ret = io_bus_insert (&vmm->pio_bus, VMM_COM1_BASE, 8, &serial_8250_ops, vmm->uart)) < 0
@@ -670,6 +709,7 @@ vmm_free_devices (Vmm *vmm)
   for (unsigned i = 0; i < VMM_MAX_DISKS; i++)
     VMM_CLEAR (virtio_blk_free, vmm->disks[i]);
   VMM_CLEAR (virtio_balloon_free, vmm->balloon);
+  VMM_CLEAR (virtio_console_free, vmm->console);
   VMM_CLEAR (serial_8250_free, vmm->uart);
   VMM_CLEAR (cmos_rtc_free, vmm->rtc);
   VMM_CLEAR (i8042_free, vmm->i8042);
@@ -940,58 +980,20 @@ vmm_on_signal (void     *opaque,
     vmm_request_exit (vmm, 128 + (int) info.ssi_signo, "host-signal");
 }
 
-static void
-vmm_on_serial_input (void     *opaque,
-                     uint32_t  events)
-{
-  Vmm *vmm = opaque;
-  uint8_t buf[256];
-  size_t space = serial_8250_rx_space (vmm->uart);
-  ssize_t n;
-
-  if (space == 0)
-    {
-      /* Wait for the guest to read; vmm_on_serial_rx_space re-arms us. */
-      event_loop_modify (&vmm->loop, vmm->serial_watch, 0);
-      if (serial_8250_rx_space (vmm->uart) > 0)
-        event_loop_modify (&vmm->loop, vmm->serial_watch, EPOLLIN);
-      return;
-    }
-  n = read (vmm->serial.in_fd, buf, space < sizeof buf ? space : sizeof buf);
-  if (n < 0 && (errno == EAGAIN || errno == EINTR))
-    return;
-  if (n <= 0)
-    {
-      /* End of input (stdin closed): the guest keeps running without it. */
-      pthread_mutex_lock (&vmm->lock);
-      event_loop_remove (&vmm->loop, vmm->serial_watch);
-      vmm->serial_watch = NULL;
-      pthread_mutex_unlock (&vmm->lock);
-      return;
-    }
-  serial_8250_receive (vmm->uart, buf, n);
-}
-
 static int
-vmm_setup_serial (Vmm      *vmm,
-                  VmmError *err)
+vmm_setup_lines (Vmm      *vmm,
+                 VmmError *err)
 {
-  switch (vmm->config.serial_mode)
-    {
-    case VMM_SERIAL_NONE:
-      return 0;
-    case VMM_SERIAL_STDIO:
-      chardev_open_stdio (&vmm->serial);
-      break;
-    case VMM_SERIAL_PTY:
-      if (chardev_open_pty (&vmm->serial, vmm->config.serial_link, err) < 0)
-        return -1;
-      break;
-    }
-  vmm->has_serial = true;
-  /* Input that cannot be polled (a regular file, /dev/null) is simply not read. */
-  vmm->serial_watch = event_loop_add (&vmm->loop, vmm->serial.in_fd, EPOLLIN,
-                                      vmm_on_serial_input, vmm);
+  const VmmConfig *cfg = &vmm->config;
+
+  if (cfg->serial_mode == VMM_SERIAL_STDIO)
+    host_line_open_stdio (&vmm->serial_line, &vmm->loop);
+  else if (cfg->serial_mode == VMM_SERIAL_PTY
+           && host_line_open_pty (&vmm->serial_line, &vmm->loop, cfg->serial_link, err) < 0)
+    return -1;
+  if (cfg->console_mode == VMM_SERIAL_PTY
+      && host_line_open_pty (&vmm->console_line, &vmm->loop, cfg->console_link, err) < 0)
+    return -1;
   return 0;
 }
 
@@ -1053,7 +1055,7 @@ vmm_new (const VmmConfig *config,
     }
   if (event_loop_init (&vmm->loop) < 0
       || vmm_setup_signals (vmm, err) < 0
-      || vmm_setup_serial (vmm, err) < 0
+      || vmm_setup_lines (vmm, err) < 0
       || vmm_setup_devices (vmm, err) < 0
       || vmm_machine_build (vmm, err) < 0)
     goto fail;
@@ -1095,8 +1097,8 @@ vmm_free (Vmm *vmm)
     control_server_free (vmm->control);
   vmm_machine_teardown (vmm);
   vmm_free_devices (vmm);
-  if (vmm->has_serial)
-    chardev_close (&vmm->serial);
+  host_line_close (&vmm->serial_line);
+  host_line_close (&vmm->console_line);
   if (vmm->rtc_timer_fd >= 0)
     close (vmm->rtc_timer_fd);
   if (vmm->balloon_timer_fd >= 0)
@@ -1138,7 +1140,13 @@ vmm_get_balloon (Vmm *vmm)
 const char *
 vmm_get_serial_pty (Vmm *vmm)
 {
-  return vmm->has_serial ? vmm->serial.pty_path : NULL;
+  return vmm->serial_line.open ? vmm->serial_line.chardev.pty_path : NULL;
+}
+
+const char *
+vmm_get_console_pty (Vmm *vmm)
+{
+  return vmm->console_line.open ? vmm->console_line.chardev.pty_path : NULL;
 }
 
 /* From the main thread only; returns once every vCPU has stopped. */

@@ -48,6 +48,8 @@ typedef struct
   const char    *cmdline;
   VmmSerialMode  serial_mode;
   const char    *serial_link;    /* VMM_SERIAL_PTY: symlink to the pty, or NULL */
+  VmmSerialMode  console_mode;   /* virtio-console: VMM_SERIAL_PTY or VMM_SERIAL_NONE */
+  const char    *console_link;
   const char    *control_path;   /* NULL: no control socket */
   bool           start_paused;   /* vCPUs wait for "cont" */
   DiskSpec       disks[VMM_MAX_DISKS];
@@ -65,6 +67,7 @@ void             vmm_free           (Vmm             *vmm);
 const VmmConfig *vmm_get_config     (Vmm             *vmm);
 VmmRunState      vmm_get_run_state  (Vmm             *vmm);
 const char      *vmm_get_serial_pty (Vmm             *vmm);
+const char      *vmm_get_console_pty (Vmm            *vmm);
 void             vmm_pause          (Vmm             *vmm);
 void             vmm_resume         (Vmm             *vmm);
 VirtioBalloon   *vmm_get_balloon    (Vmm             *vmm);

@@ -92,6 +92,23 @@ cmd_quit (Vmm          *vmm,
   return json_object_new_object ();
 }
 
+static void
+add_chardev (json_object *list,
+             const char  *label,
+             const char  *pty)
+{
+  json_object *dev = json_object_new_object ();
+  char filename[300];
+
+  if (pty != NULL)
+    snprintf (filename, sizeof filename, "pty:%s", pty);
+  else
+    snprintf (filename, sizeof filename, "stdio");
+  json_object_object_add (dev, "label", json_object_new_string (label));
+  json_object_object_add (dev, "filename", json_object_new_string (filename));
+  json_object_array_add (list, dev);
+}
+
 static json_object *
 cmd_query_chardev (Vmm          *vmm,
                    json_object  *arguments,
@@ -101,19 +118,9 @@ cmd_query_chardev (Vmm          *vmm,
   const VmmConfig *config = vmm_get_config (vmm);
 
   if (config->serial_mode != VMM_SERIAL_NONE)
-    {
-      json_object *dev = json_object_new_object ();
-      const char *pty = vmm_get_serial_pty (vmm);
-      char filename[300];
-
-      if (pty != NULL)
-        snprintf (filename, sizeof filename, "pty:%s", pty);
-      else
-        snprintf (filename, sizeof filename, "stdio");
-      json_object_object_add (dev, "label", json_object_new_string ("serial0"));
-      json_object_object_add (dev, "filename", json_object_new_string (filename));
-      json_object_array_add (ret, dev);
-    }
+    add_chardev (ret, "serial0", vmm_get_serial_pty (vmm));
+  if (vmm_get_console_pty (vmm) != NULL)
+    add_chardev (ret, "console0", vmm_get_console_pty (vmm));
   return ret;
 }
 
