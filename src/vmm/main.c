@@ -44,7 +44,9 @@ static const char usage_text[] =
   "  --disk path=FILE[,readonly=on][,serial=ID]\n"
   "                         a virtio-blk disk: a raw image file or a block device\n"
   "                         (repeatable, up to 8; the image is locked while in use)\n"
-  "  --display none         no graphical console (the only choice until one lands)\n"
+  "  --display none|vnc=unix:PATH|vnc=[ADDRESS]:PORT\n"
+  "                         serve the graphical console over VNC on a Unix socket (0600)\n"
+  "                         or on TCP (IPv4; ADDRESS defaults to 127.0.0.1; default: none)\n"
   "  --serial stdio|pty[:LINK]|none\n"
   "                         where the first serial port goes (default: stdio); pty makes\n"
   "                         a pseudo-terminal, and LINK a symbolic link to it\n"
@@ -174,6 +176,40 @@ random_uuid (char out[37])
             b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
 }
 
+/* none, vnc=unix:PATH, vnc=[ADDRESS]:PORT. TCP listens on loopback unless
+ * the person names another address. */
+static bool
+parse_display (const char *text,
+               VmmConfig  *config)
+{
+  const char *colon;
+  uint64_t port;
+  static char address[64];
+
+  config->vnc_unix_path = NULL;
+  config->vnc_tcp_address = NULL;
+  config->vnc_tcp_port = 0;
+  if (strcmp (text, "none") == 0)
+    return true;
+  if (strncmp (text, "vnc=", 4) != 0)
+    return false;
+  text += 4;
+  if (strncmp (text, "unix:", 5) == 0)
+    {
+      config->vnc_unix_path = text + 5;
+      return text[5] != '\0';
+    }
+  colon = strrchr (text, ':');
+  if (colon == NULL || (size_t) (colon - text) >= sizeof address
+      || !parse_uint (colon + 1, 1, 65535, &port))
+    return false;
+  memcpy (address, text, colon - text);
+  address[colon - text] = '\0';
+  config->vnc_tcp_address = address[0] != '\0' ? address : "127.0.0.1";
+  config->vnc_tcp_port = (int) port;
+  return true;
+}
+
 static int
 check_readable (const char *what,
                 const char *path)
@@ -256,9 +292,9 @@ main (int   argc,
           max_vcpus = value;
           break;
         case OPT_DISPLAY:
-          if (strcmp (optarg, "none") != 0)
-            return fail ("--display %s: this guesthouse-vmm has no graphical console yet; "
-                         "use --display none", optarg);
+          if (!parse_display (optarg, &config))
+            return fail ("--display %s is not one of none, vnc=unix:PATH, vnc=ADDRESS:PORT",
+                         optarg);
           break;
         case OPT_IRQCHIP:
           if (strcmp (optarg, "split") == 0)

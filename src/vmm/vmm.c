@@ -30,6 +30,11 @@
 #include "devices/debug-exit.h"
 #include "devices/i8042.h"
 #include "devices/ioapic.h"
+#include "devices/ps2-keyboard.h"
+#include "devices/ps2-mouse.h"
+#include "devices/vga.h"
+#include "display/display-console.h"
+#include "display/vnc-module.h"
 #include "devices/serial-8250.h"
 #include "event-loop.h"
 #include "kvm/kvm-vcpu.h"
@@ -50,6 +55,7 @@
 #define VMM_DEBUG_EXIT     0xf4
 #define VMM_MMIO_LOG_MAX   16
 #define VMM_MAX_VIRTIO     16
+#define VMM_VGA_SLOT       8      /* after the RAM slots */
 
 #define VMM_CLEAR(free_func, ptr) do { if ((ptr) != NULL) free_func (ptr); (ptr) = NULL; } while (0)
 
@@ -81,6 +87,15 @@ struct Vmm
   I8042           *i8042;
   DebugExit       *debug_exit;
   Ioapic          *ioapic;       /* VMM_IRQCHIP_SPLIT only */
+  Ps2Keyboard     *kbd;
+  Ps2Mouse        *mouse;
+  Vga             *vga;
+  pthread_mutex_t  vga_lock;       /* the video memory's KVM slot */
+  bool             vga_mapped;
+  uint64_t         vga_gpa;
+  DisplayConsole  *display;
+  const GhVncModule *vnc_module;
+  GhVncServer     *vnc;
   PciHost         *pci;
   VirtioPci       *virtio[VMM_MAX_VIRTIO];
   QueueNotifier   *notifiers[VMM_MAX_VIRTIO];
@@ -330,22 +345,86 @@ vmm_unstage_kvm (Vmm *vmm)
   kvm_vm_close (&vmm->kvm);
 }
 
+/* Guest RAM, less the legacy VGA window (0xa0000-0xbffff): with no slot
+ * there, the guest's accesses exit to the VGA device as MMIO. The host side
+ * keeps the RAM behind it, which loaders and devices never use (e820 marks
+ * the whole area reserved). Then video memory, with its dirty log. */
 static int
 vmm_stage_memory_slots (Vmm      *vmm,
                         VmmError *err)
 {
-  for (unsigned i = 0; i < vmm->mem.n_regions; i++)
+  const uint64_t hole_start = VGA_LEGACY_BASE, hole_end = VGA_LEGACY_BASE + VGA_LEGACY_SIZE;
+  unsigned slot = 0;
+  int ret = 0;
+
+  for (unsigned i = 0; i < vmm->mem.n_regions && ret == 0; i++)
     {
       const GuestMemoryRegion *r = &vmm->mem.regions[i];
-      int ret = kvm_vm_set_memory (&vmm->kvm, i, r->gpa, r->size, r->host);
-      if (ret < 0)
+
+      if (r->gpa <= hole_start && r->gpa + r->size >= hole_end)
         {
-          vmm_error_set (err, "cannot give %llu MiB of memory to the guest: %s",
-                         (unsigned long long) (r->size >> 20), strerror (-ret));
-          return ret;
+          ret = kvm_vm_set_memory (&vmm->kvm, slot++, r->gpa, hole_start - r->gpa, r->host);
+          if (ret == 0 && r->gpa + r->size > hole_end)
+            ret = kvm_vm_set_memory (&vmm->kvm, slot++, hole_end, r->gpa + r->size - hole_end,
+                                     r->host + (hole_end - r->gpa));
         }
+      else
+        ret = kvm_vm_set_memory (&vmm->kvm, slot++, r->gpa, r->size, r->host);
+      if (ret < 0)
+        vmm_error_set (err, "cannot give %llu MiB of memory to the guest: %s",
+                       (unsigned long long) (r->size >> 20), strerror (-ret));
     }
-  return 0;
+
+  pthread_mutex_lock (&vmm->vga_lock);
+  if (ret == 0 && vmm->vga_mapped)
+    {
+      size_t size;
+      uint8_t *vram = vga_get_vram (vmm->vga, &size);
+
+      ret = kvm_vm_set_memory_flags (&vmm->kvm, VMM_VGA_SLOT, vmm->vga_gpa, size, vram,
+                                     KVM_VM_LOG_DIRTY);
+      if (ret < 0)
+        vmm_error_set (err, "cannot map video memory: %s", strerror (-ret));
+    }
+  pthread_mutex_unlock (&vmm->vga_lock);
+  return ret;
+}
+
+/* The guest (or the BAR assignment at start) moved BAR0: KVM cannot move a
+ * slot, so it is deleted and made again. */
+static void
+vmm_on_vga_vram_moved (void     *opaque,
+                       bool      mapped,
+                       uint64_t  gpa)
+{
+  Vmm *vmm = opaque;
+  size_t size;
+  uint8_t *vram = vga_get_vram (vmm->vga, &size);
+
+  pthread_mutex_lock (&vmm->vga_lock);
+  if (vmm->vga_mapped && vmm->kvm.vm_fd >= 0)
+    kvm_vm_set_memory_flags (&vmm->kvm, VMM_VGA_SLOT, vmm->vga_gpa, 0, vram, 0);
+  vmm->vga_mapped = mapped;
+  vmm->vga_gpa = gpa;
+  if (mapped && vmm->kvm.vm_fd >= 0)
+    kvm_vm_set_memory_flags (&vmm->kvm, VMM_VGA_SLOT, gpa, size, vram, KVM_VM_LOG_DIRTY);
+  pthread_mutex_unlock (&vmm->vga_lock);
+}
+
+/* From the display thread (VNC refresh, screendump). */
+static bool
+vmm_vga_dirty_log (void     *opaque,
+                   uint64_t *bitmap,
+                   size_t    n_pages)
+{
+  Vmm *vmm = opaque;
+  bool ok;
+
+  pthread_mutex_lock (&vmm->vga_lock);
+  ok = vmm->vga_mapped && vmm->kvm.vm_fd >= 0
+       && kvm_vm_get_dirty_log (&vmm->kvm, VMM_VGA_SLOT, bitmap) == 0;
+  pthread_mutex_unlock (&vmm->vga_lock);
+  return ok;
 }
 
 static void
@@ -520,6 +599,87 @@ vmm_on_balloon_actual (void     *opaque,
   vmm_wake (vmm);
 }
 
+/* A standard VGA (QEMU's 1234:1111): legacy ports and window, DISPI, and
+ * video memory in BAR0; the display console reads it for VNC and for
+ * screendumps. */
+static int
+vmm_setup_vga (Vmm      *vmm,
+               VmmError *err)
+{
+  DisplayConsoleConfig display = { NULL, NULL, NULL, vmm_vga_dirty_log, vmm };
+  int ret;
+
+  vmm->vga = vga_new (vmm_on_vga_vram_moved, vmm);
+  if (vmm->vga == NULL)
+    {
+      vmm_error_set (err, "out of memory while creating the VGA device");
+      return -ENOMEM;
+    }
+  if ((ret = pci_host_add_device (vmm->pci, vga_get_pci_device (vmm->vga), -1)) < 0
+      || (ret = io_bus_insert (&vmm->pio_bus, VGA_IO_BASE, VGA_IO_LEN, &vga_ioport_ops,
+                               vmm->vga)) < 0
+      || (ret = io_bus_insert (&vmm->pio_bus, VGA_DISPI_IO_BASE, VGA_DISPI_IO_LEN,
+                               &vga_dispi_ops, vmm->vga)) < 0
+      || (ret = io_bus_insert (&vmm->mmio_bus, VGA_LEGACY_BASE, VGA_LEGACY_SIZE,
+                               &vga_legacy_ops, vmm->vga)) < 0)
+    {
+      vmm_error_set (err, "cannot place the VGA device: %s", strerror (-ret));
+      return ret;
+    }
+  display.vga = vmm->vga;
+  display.kbd = vmm->kbd;
+  display.mouse = vmm->mouse;
+  vmm->display = display_console_new (&display);
+  if (vmm->display == NULL)
+    {
+      vmm_error_set (err, "out of memory while creating the display console");
+      return -ENOMEM;
+    }
+  return 0;
+}
+
+static void
+vmm_on_vnc_log (void       *opaque,
+                const char *message)
+{
+  fprintf (stderr, "guesthouse-vmm: vnc: %s\n", message);
+}
+
+/* Loaded only when asked for: libvncserver and what it pulls in (TLS,
+ * JPEG, PNG) would cost every guest start-up time and memory. */
+static int
+vmm_setup_vnc (Vmm      *vmm,
+               VmmError *err)
+{
+  const VmmConfig *cfg = &vmm->config;
+  GhVncConfig vnc = {
+    .unix_path = cfg->vnc_unix_path,
+    .tcp_address = cfg->vnc_tcp_address,
+    .tcp_port = cfg->vnc_tcp_port,
+    .name = cfg->name,
+  };
+  GhVncCallbacks callbacks;
+  char message[256] = "";
+
+  if (cfg->vnc_unix_path == NULL && cfg->vnc_tcp_port == 0)
+    return 0;
+  vmm->vnc_module = vnc_module_load (message, sizeof message);
+  if (vmm->vnc_module == NULL)
+    {
+      vmm_error_set (err, "cannot load the VNC server: %s", message);
+      return -ENOENT;
+    }
+  display_console_vnc_callbacks (vmm->display, &callbacks);
+  callbacks.log = vmm_on_vnc_log;
+  vmm->vnc = vmm->vnc_module->start (&vnc, &callbacks, message, sizeof message);
+  if (vmm->vnc == NULL)
+    {
+      vmm_error_set (err, "cannot start the VNC server: %s", message);
+      return -EIO;
+    }
+  return 0;
+}
+
 /* The PCI bus and the paravirtual devices on it. Directly booted guests
  * find every BAR assigned and decoding on, as firmware would leave it. */
 static int
@@ -545,6 +705,9 @@ vmm_setup_pci (Vmm      *vmm,
       vmm_error_set (err, "cannot create the PCI bus: %s", strerror (errno));
       return -errno;
     }
+
+  if ((ret = vmm_setup_vga (vmm, err)) < 0)
+    return ret;
 
   vmm->rng = virtio_rng_new (&vmm->mem);
   if (vmm->rng == NULL)
@@ -660,6 +823,13 @@ vmm_setup_devices (Vmm      *vmm,
       vmm_error_set (err, "out of memory while creating devices");
       return -ENOMEM;
     }
+  vmm->kbd = ps2_keyboard_new (vmm->i8042);
+  vmm->mouse = ps2_mouse_new (vmm->i8042);
+  if (vmm->kbd == NULL || vmm->mouse == NULL)
+    {
+      vmm_error_set (err, "out of memory while creating the PS/2 keyboard and mouse");
+      return -ENOMEM;
+    }
   serial_8250_set_rx_notify (vmm->uart, host_line_rx_ready, &vmm->serial_line);
   host_line_attach (&vmm->serial_line, &vmm_uart_line_ops, vmm->uart);
   cmos_rtc_set_deadline_notify (vmm->rtc, vmm_on_rtc_deadline_changed, vmm);
@@ -689,11 +859,18 @@ vmm_reset_devices (Vmm *vmm)
   if (vmm->ioapic != NULL)
     ioapic_reset (vmm->ioapic);
   pci_host_reset (vmm->pci);
+  vga_reset (vmm->vga);
+  ps2_keyboard_reset (vmm->kbd);
+  ps2_mouse_reset (vmm->mouse);
 }
 
 static void
 vmm_free_devices (Vmm *vmm)
 {
+  if (vmm->vnc != NULL)
+    vmm->vnc_module->stop (vmm->vnc);
+  vmm->vnc = NULL;
+  VMM_CLEAR (display_console_free, vmm->display);
   /* I/O threads stop before the transports they interrupt through. */
   for (unsigned i = 0; i < VMM_MAX_DISKS; i++)
     virtio_blk_stop (vmm->disks[i]);
@@ -710,6 +887,9 @@ vmm_free_devices (Vmm *vmm)
     VMM_CLEAR (virtio_blk_free, vmm->disks[i]);
   VMM_CLEAR (virtio_balloon_free, vmm->balloon);
   VMM_CLEAR (virtio_console_free, vmm->console);
+  VMM_CLEAR (vga_free, vmm->vga);
+  VMM_CLEAR (ps2_mouse_free, vmm->mouse);
+  VMM_CLEAR (ps2_keyboard_free, vmm->kbd);
   VMM_CLEAR (serial_8250_free, vmm->uart);
   VMM_CLEAR (cmos_rtc_free, vmm->rtc);
   VMM_CLEAR (i8042_free, vmm->i8042);
@@ -1044,6 +1224,7 @@ vmm_new (const VmmConfig *config,
   io_bus_init (&vmm->mmio_bus);
   vmm->run_state = config->start_paused ? VMM_RUN_STATE_PAUSED : VMM_RUN_STATE_RUNNING;
   pthread_mutex_init (&vmm->lock, NULL);
+  pthread_mutex_init (&vmm->vga_lock, NULL);
   pthread_cond_init (&vmm->cond, NULL);
 
   ret = guest_memory_init (&vmm->mem, config->max_memory_mib << 20);
@@ -1057,7 +1238,8 @@ vmm_new (const VmmConfig *config,
       || vmm_setup_signals (vmm, err) < 0
       || vmm_setup_lines (vmm, err) < 0
       || vmm_setup_devices (vmm, err) < 0
-      || vmm_machine_build (vmm, err) < 0)
+      || vmm_machine_build (vmm, err) < 0
+      || vmm_setup_vnc (vmm, err) < 0)
     goto fail;
   if (config->control_path != NULL)
     {
@@ -1110,6 +1292,7 @@ vmm_free (Vmm *vmm)
   event_loop_destroy (&vmm->loop);
   guest_memory_destroy (&vmm->mem);
   pthread_mutex_destroy (&vmm->lock);
+  pthread_mutex_destroy (&vmm->vga_lock);
   pthread_cond_destroy (&vmm->cond);
   free (vmm);
 }
@@ -1129,6 +1312,18 @@ vmm_get_run_state (Vmm *vmm)
   state = vmm->run_state;
   pthread_mutex_unlock (&vmm->lock);
   return state;
+}
+
+DisplayConsole *
+vmm_get_display (Vmm *vmm)
+{
+  return vmm->display;
+}
+
+Vga *
+vmm_get_vga (Vmm *vmm)
+{
+  return vmm->vga;
 }
 
 VirtioBalloon *

@@ -52,12 +52,17 @@ typedef struct
   const char    *console_link;
   const char    *control_path;   /* NULL: no control socket */
   bool           start_paused;   /* vCPUs wait for "cont" */
+  const char    *vnc_unix_path;  /* --display vnc=unix:PATH */
+  const char    *vnc_tcp_address;
+  int            vnc_tcp_port;   /* --display vnc=ADDRESS:PORT; 0: none */
   DiskSpec       disks[VMM_MAX_DISKS];
   unsigned       n_disks;
 } VmmConfig;
 
 typedef struct Vmm Vmm;
 typedef struct VirtioBalloon VirtioBalloon;
+typedef struct DisplayConsole DisplayConsole;
+typedef struct Vga Vga;
 
 Vmm             *vmm_new            (const VmmConfig *config,
                                      VmmError        *err);
@@ -71,6 +76,8 @@ const char      *vmm_get_console_pty (Vmm            *vmm);
 void             vmm_pause          (Vmm             *vmm);
 void             vmm_resume         (Vmm             *vmm);
 VirtioBalloon   *vmm_get_balloon    (Vmm             *vmm);
+DisplayConsole  *vmm_get_display    (Vmm             *vmm);
+Vga             *vmm_get_vga        (Vmm             *vmm);
 void             vmm_request_exit   (Vmm             *vmm,
                                      int              status,
                                      const char      *reason);

@@ -6,11 +6,16 @@
 
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "control-commands.h"
+#include "devices/vga.h"
+#include "display/display-console.h"
+#include "display/keymap.h"
+#include "display/vnc-module.h"
 #include "virtio/virtio-balloon.h"
 
 static const char *
@@ -214,6 +219,224 @@ cmd_query_balloon_stats (Vmm          *vmm,
   return ret;
 }
 
+static void
+invalid_argument (ControlError *error,
+                  const char   *desc)
+{
+  error->error_class = "InvalidArgument";
+  snprintf (error->desc, sizeof error->desc, "%s", desc);
+}
+
+static json_object *
+cmd_screendump (Vmm          *vmm,
+                json_object  *arguments,
+                ControlError *error)
+{
+  json_object *filename;
+  int ret;
+
+  if (arguments == NULL || !json_object_object_get_ex (arguments, "filename", &filename)
+      || !json_object_is_type (filename, json_type_string)
+      || json_object_get_string_len (filename) == 0)
+    {
+      invalid_argument (error, "\"filename\" must name the PNG file to write");
+      return NULL;
+    }
+  ret = vga_screendump (vmm_get_vga (vmm), json_object_get_string (filename));
+  if (ret < 0)
+    {
+      error->error_class = "GenericError";
+      snprintf (error->desc, sizeof error->desc, "cannot write %s: %s",
+                json_object_get_string (filename), strerror (-ret));
+      return NULL;
+    }
+  return json_object_new_object ();
+}
+
+/* A key as QMP writes it: "ctrl", or {"type": "qcode", "data": "ctrl"}, or
+ * {"type": "number", "data": QNUM}. Returns QEMU's key number, 0 if none. */
+static uint32_t
+key_to_qnum (json_object *key)
+{
+  json_object *type, *data;
+  uint16_t scancode = 0;
+
+  if (json_object_is_type (key, json_type_string))
+    scancode = keymap_qcode_to_scancode (json_object_get_string (key));
+  else if (json_object_is_type (key, json_type_object)
+           && json_object_object_get_ex (key, "type", &type)
+           && json_object_object_get_ex (key, "data", &data))
+    {
+      const char *kind = json_object_get_string (type);
+      if (strcmp (kind, "qcode") == 0 && json_object_is_type (data, json_type_string))
+        scancode = keymap_qcode_to_scancode (json_object_get_string (data));
+      else if (strcmp (kind, "number") == 0 && json_object_is_type (data, json_type_int))
+        {
+          int64_t qnum = json_object_get_int64 (data);
+          return qnum > 0 && qnum < 0x100 ? (uint32_t) qnum : 0;
+        }
+    }
+  /* 0xe0XX → QEMU's 0x80 | XX. */
+  return (scancode >> 8) == 0xe0 ? 0x80 | (scancode & 0x7f) : scancode;
+}
+
+/* Presses the keys in order, then lets them go in reverse: a chord. */
+static json_object *
+cmd_send_key (Vmm          *vmm,
+              json_object  *arguments,
+              ControlError *error)
+{
+  json_object *keys;
+  uint32_t qnums[16];
+  size_t n;
+
+  if (arguments == NULL || !json_object_object_get_ex (arguments, "keys", &keys)
+      || !json_object_is_type (keys, json_type_array)
+      || (n = json_object_array_length (keys)) == 0 || n > 16)
+    {
+      invalid_argument (error, "\"keys\" must be a list of 1 to 16 keys, like [\"ctrl\", "
+                        "\"alt\", \"delete\"]");
+      return NULL;
+    }
+  for (size_t i = 0; i < n; i++)
+    if ((qnums[i] = key_to_qnum (json_object_array_get_idx (keys, i))) == 0)
+      {
+        error->error_class = "InvalidArgument";
+        snprintf (error->desc, sizeof error->desc, "unknown key %s",
+                  json_object_to_json_string (json_object_array_get_idx (keys, i)));
+        return NULL;
+      }
+  for (size_t i = 0; i < n; i++)
+    display_console_key (vmm_get_display (vmm), true, 0, qnums[i]);
+  for (size_t i = n; i-- > 0;)
+    display_console_key (vmm_get_display (vmm), false, 0, qnums[i]);
+  return json_object_new_object ();
+}
+
+/* input-send-event keeps the pointer's state between calls, as a device
+ * would: absolute position and buttons held. */
+static struct
+{
+  uint32_t x, y, buttons;
+} pointer_state;
+
+static uint32_t
+button_bit (const char *name)
+{
+  if (strcmp (name, "left") == 0)
+    return GH_VNC_BUTTON_LEFT;
+  if (strcmp (name, "middle") == 0)
+    return GH_VNC_BUTTON_MIDDLE;
+  if (strcmp (name, "right") == 0)
+    return GH_VNC_BUTTON_RIGHT;
+  if (strcmp (name, "wheel-up") == 0)
+    return GH_VNC_BUTTON_WHEEL_UP;
+  if (strcmp (name, "wheel-down") == 0)
+    return GH_VNC_BUTTON_WHEEL_DOWN;
+  return 0;
+}
+
+/* QMP's events: key {down, key}, btn {down, button}, abs {axis, value
+ * 0..0x7fff}, rel {axis, value}. All are checked before any is sent. */
+static json_object *
+cmd_input_send_event (Vmm          *vmm,
+                      json_object  *arguments,
+                      ControlError *error)
+{
+  DisplayConsole *display = vmm_get_display (vmm);
+  json_object *events;
+  uint32_t width = 0, height = 0;
+  int32_t dx = 0, dy = 0;
+  bool moved_abs = false;
+  size_t n;
+
+  if (arguments == NULL || !json_object_object_get_ex (arguments, "events", &events)
+      || !json_object_is_type (events, json_type_array)
+      || (n = json_object_array_length (events)) == 0 || n > 64)
+    {
+      invalid_argument (error, "\"events\" must be a list of 1 to 64 input events");
+      return NULL;
+    }
+  for (int pass = 0; pass < 2; pass++)
+    for (size_t i = 0; i < n; i++)
+      {
+        json_object *event = json_object_array_get_idx (events, i), *type, *data, *field, *value;
+        const char *kind;
+
+        if (!json_object_object_get_ex (event, "type", &type)
+            || !json_object_object_get_ex (event, "data", &data)
+            || !json_object_is_type (data, json_type_object))
+          goto bad;
+        kind = json_object_get_string (type);
+        if (strcmp (kind, "key") == 0)
+          {
+            uint32_t qnum;
+            if (!json_object_object_get_ex (data, "down", &value)
+                || !json_object_object_get_ex (data, "key", &field)
+                || (qnum = key_to_qnum (field)) == 0)
+              goto bad;
+            if (pass == 1)
+              display_console_key (display, json_object_get_boolean (value), 0, qnum);
+          }
+        else if (strcmp (kind, "btn") == 0)
+          {
+            uint32_t bit;
+            if (!json_object_object_get_ex (data, "down", &value)
+                || !json_object_object_get_ex (data, "button", &field)
+                || (bit = button_bit (json_object_get_string (field))) == 0)
+              goto bad;
+            if (pass == 1)
+              pointer_state.buttons = json_object_get_boolean (value)
+                                      ? pointer_state.buttons | bit : pointer_state.buttons & ~bit;
+          }
+        else if (strcmp (kind, "abs") == 0 || strcmp (kind, "rel") == 0)
+          {
+            const char *axis;
+            int64_t v;
+            if (!json_object_object_get_ex (data, "axis", &field)
+                || !json_object_object_get_ex (data, "value", &value)
+                || !json_object_is_type (value, json_type_int))
+              goto bad;
+            axis = json_object_get_string (field);
+            v = json_object_get_int64 (value);
+            if ((strcmp (axis, "x") != 0 && strcmp (axis, "y") != 0)
+                || (kind[0] == 'a' && (v < 0 || v > 0x7fff))
+                || (kind[0] == 'r' && (v < -0x7fff || v > 0x7fff)))
+              goto bad;
+            if (pass == 0)
+              continue;
+            if (kind[0] == 'a')
+              {
+                /* 0..0x7fff spans the picture, as QEMU's absolute axes do. */
+                if (width == 0)
+                  vga_get_size (vmm_get_vga (vmm), &width, &height);
+                if (axis[0] == 'x')
+                  pointer_state.x = (uint32_t) (v * (width > 0 ? width - 1 : 0) / 0x7fff);
+                else
+                  pointer_state.y = (uint32_t) (v * (height > 0 ? height - 1 : 0) / 0x7fff);
+                moved_abs = true;
+              }
+            else if (axis[0] == 'x')
+              dx += (int32_t) v;
+            else
+              dy += (int32_t) v;
+          }
+        else
+          goto bad;
+      }
+
+  if (dx != 0 || dy != 0)
+    display_console_motion (display, dx, dy, 0, pointer_state.buttons);
+  else if (moved_abs || n > 0)
+    display_console_pointer (display, pointer_state.x, pointer_state.y, pointer_state.buttons);
+  return json_object_new_object ();
+
+bad:
+  invalid_argument (error, "each event is {\"type\": \"key\"|\"btn\"|\"abs\"|\"rel\", "
+                    "\"data\": {...}} as in QMP's input-send-event");
+  return NULL;
+}
+
 static const ControlCommand control_commands[] = {
   { "qmp_capabilities", cmd_qmp_capabilities },
   { "query-status",     cmd_query_status },
@@ -225,6 +448,9 @@ static const ControlCommand control_commands[] = {
   { "balloon",          cmd_balloon },
   { "query-balloon",    cmd_query_balloon },
   { "query-balloon-stats", cmd_query_balloon_stats },
+  { "screendump",       cmd_screendump },
+  { "send-key",         cmd_send_key },
+  { "input-send-event", cmd_input_send_event },
 };
 
 const ControlCommand *

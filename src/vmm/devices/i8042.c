@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "display/keymap.h"
 #include "i8042.h"
 
 #define STATUS_OBF      0x01    /* output buffer full */
@@ -73,8 +74,9 @@ enum
 
 typedef enum
 {
-  I8042_SOURCE_KBD,             /* keyboard port, and the controller's own replies */
-  I8042_SOURCE_AUX,
+  I8042_SOURCE_KBD,             /* the keyboard, held while its port is disabled */
+  I8042_SOURCE_AUX,             /* the mouse, likewise */
+  I8042_SOURCE_CTRL,            /* the controller's own replies: like the keyboard's, never held */
 } I8042Source;
 
 typedef struct
@@ -102,6 +104,15 @@ struct I8042
   uint8_t         pending;      /* a command waiting for its data byte, or 0 */
   bool            a2;
 
+  /* The PS/2 devices behind the two ports, and a byte the guest sent to one
+   * of them, delivered once the lock is dropped. */
+  I8042PortWrite  port_write[I8042_N_PORTS];
+  void           *port_data[I8042_N_PORTS];
+  bool            to_device;
+  unsigned        to_device_port;
+  uint8_t         to_device_byte;
+  bool            xlate_break;  /* translating: an F0 came, the next code is a break */
+
   bool            kbd_level;
   bool            aux_level;
   bool            kbd_applied;
@@ -109,16 +120,52 @@ struct I8042
   bool            irq_delivering;
 };
 
+/* Whether the byte at queue position i may reach the output buffer: device
+ * bytes wait in the queue while the guest has their port disabled, as they
+ * would in the device. */
+static bool
+i8042_deliverable (const I8042 *ctrl,
+                   unsigned     i)
+{
+  I8042Source source = ctrl->queue[(ctrl->head + i) % QUEUE_SIZE].source;
+
+  if (source == I8042_SOURCE_KBD)
+    return !(ctrl->ram[0] & CTR_KBD_DIS);
+  if (source == I8042_SOURCE_AUX)
+    return !(ctrl->ram[0] & CTR_AUX_DIS);
+  return true;
+}
+
+/* The queue position of the byte in the output buffer, or -1 for none. */
+static int
+i8042_output (const I8042 *ctrl)
+{
+  for (unsigned i = 0; i < ctrl->count; i++)
+    if (i8042_deliverable (ctrl, i))
+      return (int) i;
+  return -1;
+}
+
+static I8042Source
+i8042_output_source (const I8042 *ctrl)
+{
+  int at = i8042_output (ctrl);
+
+  if (at < 0)
+    return I8042_SOURCE_CTRL;
+  return ctrl->queue[(ctrl->head + (unsigned) at) % QUEUE_SIZE].source;
+}
+
 /* Recomputes both IRQ levels. The 8042 raises IRQ1 or IRQ12, depending on
  * where the byte in its output buffer came from, while that byte is unread and
  * the matching command byte bit allows it. */
 static void
 i8042_update_irq (I8042 *ctrl)
 {
-  bool full = ctrl->count > 0;
-  I8042Source source = full ? ctrl->queue[ctrl->head].source : I8042_SOURCE_KBD;
+  bool full = i8042_output (ctrl) >= 0;
+  I8042Source source = i8042_output_source (ctrl);
 
-  ctrl->kbd_level = full && source == I8042_SOURCE_KBD && (ctrl->ram[0] & CTR_KBD_INT);
+  ctrl->kbd_level = full && source != I8042_SOURCE_AUX && (ctrl->ram[0] & CTR_KBD_INT);
   ctrl->aux_level = full && source == I8042_SOURCE_AUX && (ctrl->ram[0] & CTR_AUX_INT);
 }
 
@@ -132,6 +179,17 @@ i8042_unlock (I8042 *ctrl)
 {
   void (*reset) (void *opaque) = NULL;
   void *reset_data = NULL;
+  I8042PortWrite port_write = NULL;
+  void *port_data = NULL;
+  uint8_t port_byte = 0;
+
+  if (ctrl->to_device)
+    {
+      ctrl->to_device = false;
+      port_write = ctrl->port_write[ctrl->to_device_port];
+      port_data = ctrl->port_data[ctrl->to_device_port];
+      port_byte = ctrl->to_device_byte;
+    }
 
   if (ctrl->reset_requested)
     {
@@ -164,6 +222,10 @@ i8042_unlock (I8042 *ctrl)
 
   pthread_mutex_unlock (&ctrl->lock);
 
+  /* The device answers through i8042_port_send(), which takes the lock
+   * again: the byte is handed over only now. */
+  if (port_write != NULL)
+    port_write (port_data, port_byte);
   if (reset != NULL)
     reset (reset_data);
 }
@@ -182,10 +244,17 @@ i8042_push (I8042       *ctrl,
 static uint8_t
 i8042_pop (I8042 *ctrl)
 {
-  if (ctrl->count > 0)
+  int at = i8042_output (ctrl);
+
+  if (at >= 0)
     {
-      ctrl->last_data = ctrl->queue[ctrl->head].byte;
-      ctrl->head = (ctrl->head + 1) % QUEUE_SIZE;
+      unsigned pos = (unsigned) at;
+
+      ctrl->last_data = ctrl->queue[(ctrl->head + pos) % QUEUE_SIZE].byte;
+      /* Close the gap; bytes held behind a disabled port keep their order. */
+      for (unsigned i = pos; i + 1 < ctrl->count; i++)
+        ctrl->queue[(ctrl->head + i) % QUEUE_SIZE] =
+          ctrl->queue[(ctrl->head + i + 1) % QUEUE_SIZE];
       ctrl->count--;
     }
   return ctrl->last_data;
@@ -196,10 +265,10 @@ i8042_status (const I8042 *ctrl)
 {
   uint8_t status = STATUS_UNLOCKED;
 
-  if (ctrl->count > 0)
+  if (i8042_output (ctrl) >= 0)
     {
       status |= STATUS_OBF;
-      if (ctrl->queue[ctrl->head].source == I8042_SOURCE_AUX)
+      if (i8042_output_source (ctrl) == I8042_SOURCE_AUX)
         status |= STATUS_AUX_OBF;
     }
   if (ctrl->ram[0] & CTR_SYS)
@@ -232,7 +301,7 @@ i8042_write_command (I8042   *ctrl,
 
   if (cmd >= CMD_READ_RAM_FIRST && cmd <= CMD_READ_RAM_LAST)
     {
-      i8042_push (ctrl, ctrl->ram[cmd - CMD_READ_RAM_FIRST], I8042_SOURCE_KBD);
+      i8042_push (ctrl, ctrl->ram[cmd - CMD_READ_RAM_FIRST], I8042_SOURCE_CTRL);
       return;
     }
   if (cmd >= CMD_WRITE_RAM_FIRST && cmd <= CMD_WRITE_RAM_LAST)
@@ -262,12 +331,12 @@ i8042_write_command (I8042   *ctrl,
 
     case CMD_AUX_TEST:
     case CMD_KBD_TEST:
-      i8042_push (ctrl, PORT_TEST_PASSED, I8042_SOURCE_KBD);
+      i8042_push (ctrl, PORT_TEST_PASSED, I8042_SOURCE_CTRL);
       break;
 
     case CMD_SELF_TEST:
       ctrl->ram[0] |= CTR_SYS;
-      i8042_push (ctrl, SELF_TEST_PASSED, I8042_SOURCE_KBD);
+      i8042_push (ctrl, SELF_TEST_PASSED, I8042_SOURCE_CTRL);
       break;
 
     case CMD_KBD_DISABLE:
@@ -279,7 +348,7 @@ i8042_write_command (I8042   *ctrl,
       break;
 
     case CMD_READ_OUTPORT:
-      i8042_push (ctrl, ctrl->outport, I8042_SOURCE_KBD);
+      i8042_push (ctrl, ctrl->outport, I8042_SOURCE_CTRL);
       break;
 
     case CMD_WRITE_OUTPORT:
@@ -318,7 +387,7 @@ i8042_write_data (I8042   *ctrl,
       break;
 
     case CMD_WRITE_KBD_OBUF:
-      i8042_push (ctrl, value, I8042_SOURCE_KBD);
+      i8042_push (ctrl, value, I8042_SOURCE_CTRL);
       break;
 
     case CMD_WRITE_AUX_OBUF:
@@ -326,11 +395,26 @@ i8042_write_data (I8042   *ctrl,
       break;
 
     case CMD_WRITE_AUX:
+      /* A byte for the mouse. Without one it goes nowhere and no reply
+       * comes: the guest's driver times out as with nothing plugged in. */
+      if (ctrl->port_write[I8042_PORT_AUX] != NULL)
+        {
+          ctrl->to_device = true;
+          ctrl->to_device_port = I8042_PORT_AUX;
+          ctrl->to_device_byte = value;
+        }
+      break;
+
     default:
-      /* A byte for the mouse (0xD4) or, with no command pending, for the
-       * keyboard. Neither device exists yet, so the byte goes nowhere and no
-       * reply comes: the guest's driver times out as it would with nothing
-       * plugged in. */
+      /* With no command pending, a byte for the keyboard. Sending to it
+       * enables its port again, as on the real controller (and QEMU's). */
+      if (ctrl->port_write[I8042_PORT_KBD] != NULL)
+        {
+          ctrl->ram[0] &= ~CTR_KBD_DIS;
+          ctrl->to_device = true;
+          ctrl->to_device_port = I8042_PORT_KBD;
+          ctrl->to_device_byte = value;
+        }
       break;
     }
 }
@@ -441,6 +525,8 @@ i8042_reset_locked (I8042 *ctrl)
   ctrl->pending = 0;
   ctrl->a2 = false;
   ctrl->reset_requested = false;
+  ctrl->to_device = false;
+  ctrl->xlate_break = false;
   i8042_update_irq (ctrl);
 }
 
@@ -484,4 +570,70 @@ i8042_reset (I8042 *ctrl)
   pthread_mutex_lock (&ctrl->lock);
   i8042_reset_locked (ctrl);
   i8042_unlock (ctrl);
+}
+
+void
+i8042_attach (I8042          *ctrl,
+              unsigned        port,
+              I8042PortWrite  write,
+              void           *opaque)
+{
+  if (port >= I8042_N_PORTS)
+    return;
+  pthread_mutex_lock (&ctrl->lock);
+  ctrl->port_write[port] = write;
+  ctrl->port_data[port] = opaque;
+  pthread_mutex_unlock (&ctrl->lock);
+}
+
+bool
+i8042_port_send (I8042         *ctrl,
+                 unsigned       port,
+                 const uint8_t *bytes,
+                 size_t         n)
+{
+  I8042Source source = port == I8042_PORT_AUX ? I8042_SOURCE_AUX : I8042_SOURCE_KBD;
+  uint8_t out[QUEUE_SIZE];
+  size_t n_out = 0;
+  bool xlate_break;
+  bool sent = false;
+
+  if (port >= I8042_N_PORTS || n > QUEUE_SIZE)
+    return false;
+
+  pthread_mutex_lock (&ctrl->lock);
+  /* Set 2 → set 1 translation of what the keyboard sends, with an F0
+   * prefix folded into the break bit of the next code. Done as bytes
+   * arrive, which is when the real controller does it too. */
+  xlate_break = ctrl->xlate_break;
+  for (size_t i = 0; i < n; i++)
+    {
+      uint8_t b = bytes[i];
+
+      if (source == I8042_SOURCE_KBD && (ctrl->ram[0] & CTR_XLATE))
+        {
+          if (b == 0xf0)
+            {
+              xlate_break = true;
+              continue;
+            }
+          b = keymap_set2_to_set1 (b);
+          if (xlate_break)
+            b |= 0x80;
+          xlate_break = false;
+        }
+      out[n_out++] = b;
+    }
+  /* All or nothing: half a mouse packet or key sequence would leave the
+   * guest's driver out of step for good. */
+  if (ctrl->count + n_out <= QUEUE_SIZE)
+    {
+      for (size_t i = 0; i < n_out; i++)
+        i8042_push (ctrl, out[i], source);
+      ctrl->xlate_break = xlate_break;
+      sent = true;
+    }
+  i8042_update_irq (ctrl);
+  i8042_unlock (ctrl);
+  return sent;
 }

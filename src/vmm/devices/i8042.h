@@ -6,6 +6,10 @@
 
 #pragma once
 
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
 #include "bus/io-bus.h"
 #include "bus/irq.h"
 
@@ -18,9 +22,14 @@
  *
  * Commands complete at once, so IBF always reads 0. The controller's own
  * commands are implemented (command byte, self-tests, port enables, output
- * port and reset, echoing a byte as if from either port). There is no PS/2
- * keyboard or mouse behind it yet: bytes meant for them are dropped without an
- * answer, as with nothing plugged in. */
+ * port and reset, echoing a byte as if from either port). A PS/2 keyboard
+ * and mouse plug in with i8042_attach() (devices/ps2-keyboard.h,
+ * devices/ps2-mouse.h); bytes meant for an empty port are dropped without an
+ * answer, as with nothing plugged in.
+ *
+ * What the devices send waits in the controller's queue (16 bytes in all)
+ * while the guest has their port disabled. Keyboard bytes are translated
+ * from scan code set 2 to set 1 when command byte bit 6 says so. */
 
 #define I8042_DATA_PORT     0x60
 #define I8042_COMMAND_PORT  0x64
@@ -29,6 +38,15 @@
 #define I8042_AUX_IRQ       12
 
 typedef struct I8042 I8042;
+
+#define I8042_PORT_KBD      0
+#define I8042_PORT_AUX      1
+#define I8042_N_PORTS       2
+
+/* A byte the guest sent to the device on a port. Called on the vCPU thread,
+ * without the controller's lock; the device answers with i8042_port_send(). */
+typedef void (*I8042PortWrite) (void    *opaque,
+                                uint8_t  byte);
 
 extern const IoBusOps i8042_data_ops;
 extern const IoBusOps i8042_command_ops;
@@ -46,3 +64,18 @@ void   i8042_free  (I8042          *ctrl);
 /* Machine reset: command byte and output port to their power-on values, the
  * output buffer emptied, both IRQs lowered. */
 void   i8042_reset (I8042          *ctrl);
+
+/* Plugs a device into port (I8042_PORT_KBD or I8042_PORT_AUX); write NULL
+ * unplugs. Before the guest runs. */
+void   i8042_attach    (I8042          *ctrl,
+                        unsigned        port,
+                        I8042PortWrite  write,
+                        void           *opaque);
+
+/* The device on port sends n bytes (a reply, a key sequence, a mouse packet)
+ * to the guest. Any thread; call it without the device's own lock. All of
+ * them are queued or, when the queue has no room, none: returns false. */
+bool   i8042_port_send (I8042          *ctrl,
+                        unsigned        port,
+                        const uint8_t  *bytes,
+                        size_t          n);

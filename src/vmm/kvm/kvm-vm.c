@@ -142,14 +142,39 @@ kvm_vm_set_memory (KvmVm    *vm,
                    uint64_t  size,
                    void     *host)
 {
+  return kvm_vm_set_memory_flags (vm, slot, gpa, size, host, 0);
+}
+
+/* size 0 deletes the slot. */
+int
+kvm_vm_set_memory_flags (KvmVm    *vm,
+                         unsigned  slot,
+                         uint64_t  gpa,
+                         uint64_t  size,
+                         void     *host,
+                         uint32_t  flags)
+{
   struct kvm_userspace_memory_region region = {
     .slot = slot,
+    .flags = (flags & KVM_VM_LOG_DIRTY) ? KVM_MEM_LOG_DIRTY_PAGES : 0,
     .guest_phys_addr = gpa,
     .memory_size = size,
     .userspace_addr = (uintptr_t) host,
   };
 
   return ioctl (vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0 ? -errno : 0;
+}
+
+/* Fetches and clears the slot's dirty-page bitmap (one bit per 4 KiB page,
+ * in 64-bit words; the caller sizes it for the slot). */
+int
+kvm_vm_get_dirty_log (KvmVm    *vm,
+                      unsigned  slot,
+                      uint64_t *bitmap)
+{
+  struct kvm_dirty_log log = { .slot = slot, .dirty_bitmap = bitmap };
+
+  return ioctl (vm->vm_fd, KVM_GET_DIRTY_LOG, &log) < 0 ? -errno : 0;
 }
 
 int

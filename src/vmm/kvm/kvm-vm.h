@@ -30,6 +30,7 @@ typedef enum
 } KvmIrqchipMode;
 
 #define KVM_VM_IOAPIC_PINS 24
+#define KVM_VM_LOG_DIRTY   1u   /* KVM_MEM_LOG_DIRTY_PAGES, for kvm_vm_set_memory_flags */
 
 typedef struct
 {
@@ -52,6 +53,15 @@ int  kvm_vm_set_memory     (KvmVm    *vm,
                             uint64_t  gpa,
                             uint64_t  size,
                             void     *host);
+int  kvm_vm_set_memory_flags (KvmVm   *vm,
+                            unsigned  slot,
+                            uint64_t  gpa,
+                            uint64_t  size,
+                            void     *host,
+                            uint32_t  flags);
+int  kvm_vm_get_dirty_log  (KvmVm    *vm,
+                            unsigned  slot,
+                            uint64_t *bitmap);
 int  kvm_vm_irq_line       (KvmVm    *vm,
                             unsigned  gsi,
                             bool      level);
