@@ -737,6 +737,63 @@ collect_identities (GhGuestStore *self,
     }
 }
 
+/* A NIC without an address draws one from the pool; one set by hand is
+ * checked. Either way it joins macs, so that the next NIC cannot take it. */
+static gboolean
+assign_nic_macs (GhGuestConfig  *config,
+                 GHashTable     *macs,
+                 GError        **error)
+{
+  for (guint i = 0; i < gh_guest_config_get_n_nics (config); i++)
+    {
+      const GhNic *nic = gh_guest_config_get_nic (config, i);
+      g_autofree char *mac = NULL;
+
+      if (nic->mac == NULL)
+        mac = gh_mac_allocate (macs, NULL, error);
+      else
+        mac = gh_mac_validate_manual (nic->mac, macs, error);
+      if (mac == NULL)
+        return FALSE;
+
+      gh_guest_config_set_nic_mac (config, i, mac);
+      g_hash_table_add (macs, g_steal_pointer (&mac));
+    }
+  return TRUE;
+}
+
+typedef gboolean (*LockedWrite) (GhGuestStore   *self,
+                                 GhGuestConfig  *config,
+                                 GError        **error);
+
+/* Writes a copy of config under the store lock, then reloads, so that the
+ * returned guest is what the file now says. */
+static GhGuest *
+write_under_lock (GhGuestStore   *self,
+                  GhGuestConfig  *config,
+                  LockedWrite     write,
+                  GError        **error)
+{
+  g_autoptr(GhGuestConfig) copy = NULL;
+  gboolean ok;
+  int lock;
+
+  if (!gh_guest_name_validate (gh_guest_config_get_name (config), error))
+    return NULL;
+
+  copy = gh_guest_config_copy (config, NULL);
+
+  if ((lock = _gh_store_lock_acquire (self->lock_path, LOCK_TIMEOUT_MS, error)) < 0)
+    return NULL;
+  ok = write (self, copy, error);
+  _gh_store_lock_release (lock);
+
+  if (!ok || !gh_guest_store_reload (self, error))
+    return NULL;
+
+  return gh_guest_store_lookup (self, gh_guest_config_get_name (copy));
+}
+
 static gboolean
 define_locked (GhGuestStore   *self,
                GhGuestConfig  *config,
@@ -797,21 +854,8 @@ define_locked (GhGuestStore   *self,
       gh_guest_config_set_uuid (config, lower);
     }
 
-  for (guint i = 0; i < gh_guest_config_get_n_nics (config); i++)
-    {
-      const GhNic *nic = gh_guest_config_get_nic (config, i);
-      g_autofree char *mac = NULL;
-
-      if (nic->mac == NULL)
-        mac = gh_mac_allocate (macs, NULL, error);
-      else
-        mac = gh_mac_validate_manual (nic->mac, macs, error);
-      if (mac == NULL)
-        return FALSE;
-
-      gh_guest_config_set_nic_mac (config, i, mac);
-      g_hash_table_add (macs, g_steal_pointer (&mac));
-    }
+  if (!assign_nic_macs (config, macs, error))
+    return FALSE;
 
   return gh_guest_config_save (config, path, error);
 }
@@ -831,27 +875,87 @@ gh_guest_store_define (GhGuestStore   *self,
                        GhGuestConfig  *config,
                        GError        **error)
 {
-  g_autoptr(GhGuestConfig) copy = NULL;
-  gboolean ok;
-  int lock;
-
   g_return_val_if_fail (GH_IS_GUEST_STORE (self), NULL);
   g_return_val_if_fail (GH_IS_GUEST_CONFIG (config), NULL);
 
-  if (!gh_guest_name_validate (gh_guest_config_get_name (config), error))
-    return NULL;
+  return write_under_lock (self, config, define_locked, error);
+}
 
-  copy = gh_guest_config_copy (config, NULL);
+static gboolean
+update_locked (GhGuestStore   *self,
+               GhGuestConfig  *config,
+               GError        **error)
+{
+  const char *name = gh_guest_config_get_name (config);
+  g_autofree char *path = gh_guest_store_dup_config_path (self, name);
+  g_autoptr(GhGuestConfig) existing = NULL;
+  g_autoptr(GError) load_error = NULL;
+  g_autoptr(GPtrArray) names = NULL;
+  g_autoptr(GHashTable) macs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GHashTable) uuids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 
-  if ((lock = _gh_store_lock_acquire (self->lock_path, LOCK_TIMEOUT_MS, error)) < 0)
-    return NULL;
-  ok = define_locked (self, copy, error);
-  _gh_store_lock_release (lock);
+  if (!g_file_test (path, G_FILE_TEST_EXISTS))
+    {
+      g_set_error (error, GH_STORE_ERROR, GH_STORE_ERROR_NOT_FOUND,
+                   _("There is no guest named “%s”"), name);
+      return FALSE;
+    }
 
-  if (!ok || !gh_guest_store_reload (self, error))
-    return NULL;
+  /* A file that does not load is left for the person fixing it, as define does. */
+  if (!(existing = gh_guest_config_new_from_file (path, &load_error)))
+    {
+      g_set_error (error, GH_STORE_ERROR, GH_STORE_ERROR_BROKEN,
+                   _("The configuration of “%s” does not load; it is left untouched: %s"),
+                   name, load_error->message);
+      return FALSE;
+    }
 
-  return gh_guest_store_lookup (self, gh_guest_config_get_name (copy));
+  /* The UUID is the guest's identity: set once by define, never changed after. */
+  if (gh_guest_config_get_uuid (config) == NULL)
+    gh_guest_config_set_uuid (config, gh_guest_config_get_uuid (existing));
+  else if (g_ascii_strcasecmp (gh_guest_config_get_uuid (config),
+                               gh_guest_config_get_uuid (existing)) != 0)
+    {
+      g_set_error (error, GH_CONFIG_ERROR, GH_CONFIG_ERROR_INCONSISTENT,
+                   _("The UUID of guest “%s” is %s and cannot change"), name,
+                   gh_guest_config_get_uuid (existing));
+      return FALSE;
+    }
+
+  if (!(names = list_config_names (self, error)))
+    return FALSE;
+  collect_identities (self, names, name, macs, uuids);
+
+  if (!assign_nic_macs (config, macs, error))
+    return FALSE;
+
+  if (!gh_guest_config_validate (config, error))
+    return FALSE;
+
+  return gh_guest_config_save (config, path, error);
+}
+
+/**
+ * gh_guest_store_update:
+ * @config: the guest's new configuration, named as the guest; not changed (the store works on
+ *   a copy)
+ *
+ * Replaces a defined guest's configuration, under the store lock. The UUID stays what define
+ * gave (a %NULL UUID in @config means "the same"); NICs keep their addresses and a NIC without
+ * one gets one from the pool. A running guest may be updated: its helper goes on with the
+ * values it was started with, and the new ones apply at its next start.
+ *
+ * Returns: (transfer none) (nullable): the guest in the store
+ */
+GhGuest *
+gh_guest_store_update (GhGuestStore   *self,
+                       GhGuestConfig  *config,
+                       GError        **error)
+{
+  g_return_val_if_fail (GH_IS_GUEST_STORE (self), NULL);
+  g_return_val_if_fail (GH_IS_GUEST_CONFIG (config), NULL);
+
+  return write_under_lock (self, config, update_locked, error);
 }
 
 /**

@@ -45,6 +45,9 @@ GhGuest          *gh_guest_store_lookup_by_uuid       (GhGuestStore         *sel
 GhGuest          *gh_guest_store_define               (GhGuestStore         *self,
                                                        GhGuestConfig        *config,
                                                        GError              **error);
+GhGuest          *gh_guest_store_update               (GhGuestStore         *self,
+                                                       GhGuestConfig        *config,
+                                                       GError              **error);
 gboolean          gh_guest_store_undefine             (GhGuestStore         *self,
                                                        const char           *name,
                                                        gboolean              remove_disks,

@@ -253,6 +253,54 @@ test_undefine (Fixture       *f,
 }
 
 static void
+test_update (Fixture       *f,
+             gconstpointer  data)
+{
+  GhGuest *guest = define (f, "web", 1);
+  g_autoptr(GhGuestConfig) config = gh_guest_config_copy (gh_guest_get_config (guest), NULL);
+  g_autoptr(GhGuestConfig) other_uuid = NULL;
+  g_autoptr(GhGuestConfig) nobody = gh_test_config_new ("nobody");
+  g_autoptr(GhNic) nic = gh_nic_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *uuid = g_strdup (gh_guest_config_get_uuid (config));
+  g_autofree char *mac = g_strdup (gh_guest_config_get_nic (config, 0)->mac);
+  GhGuestConfig *saved;
+
+  /* Values change; the identity stays, and a new NIC gets an address of its own. */
+  gh_guest_config_set_vcpus (config, 2);
+  gh_guest_config_set_max_vcpus (config, 4);
+  gh_guest_config_set_uuid (config, NULL);
+  gh_guest_config_add_nic (config, nic);
+  guest = gh_guest_store_update (f->store, config, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (guest);
+  saved = gh_guest_get_config (guest);
+  g_assert_cmpuint (gh_guest_config_get_vcpus (saved), ==, 2);
+  g_assert_cmpuint (gh_guest_config_get_max_vcpus (saved), ==, 4);
+  g_assert_cmpstr (gh_guest_config_get_uuid (saved), ==, uuid);
+  g_assert_cmpuint (gh_guest_config_get_n_nics (saved), ==, 2);
+  g_assert_cmpstr (gh_guest_config_get_nic (saved, 0)->mac, ==, mac);
+  g_assert_nonnull (gh_guest_config_get_nic (saved, 1)->mac);
+  g_assert_cmpstr (gh_guest_config_get_nic (saved, 1)->mac, !=, mac);
+
+  /* Invalid values are refused and the file stays as it was. */
+  gh_guest_config_set_vcpus (config, 8);
+  g_assert_null (gh_guest_store_update (f->store, config, &error));
+  g_assert_error (error, GH_CONFIG_ERROR, GH_CONFIG_ERROR_INCONSISTENT);
+  g_clear_error (&error);
+  g_assert_cmpuint (gh_guest_config_get_vcpus (gh_guest_get_config (guest)), ==, 2);
+
+  other_uuid = gh_guest_config_copy (gh_guest_get_config (guest), NULL);
+  gh_guest_config_set_uuid (other_uuid, "0b3cf1a4-5ad7-4c1e-9e0e-3f1d7c2a9b10");
+  g_assert_null (gh_guest_store_update (f->store, other_uuid, &error));
+  g_assert_error (error, GH_CONFIG_ERROR, GH_CONFIG_ERROR_INCONSISTENT);
+  g_clear_error (&error);
+
+  g_assert_null (gh_guest_store_update (f->store, nobody, &error));
+  g_assert_error (error, GH_STORE_ERROR, GH_STORE_ERROR_NOT_FOUND);
+}
+
+static void
 on_cleaned (GhGuestStore *store,
             GhGuest      *guest,
             const char   *message,
@@ -518,6 +566,7 @@ main (int   argc,
   ADD ("/core/guest-store/define-reload", test_define_reload);
   ADD ("/core/guest-store/broken-file", test_broken_file);
   ADD ("/core/guest-store/macs-across-guests", test_macs_across_guests);
+  ADD ("/core/guest-store/update", test_update);
   ADD ("/core/guest-store/undefine", test_undefine);
   ADD ("/core/guest-store/stale-runtime", test_stale_runtime);
   ADD ("/core/guest-store/lifecycle", test_lifecycle);
