@@ -79,6 +79,7 @@ enum
   OPT_CONTROL,
   OPT_PAUSED,
   OPT_DISK,
+  OPT_NIC,
   OPT_HELP,
   OPT_VERSION,
 };
@@ -100,6 +101,7 @@ static const struct option long_options[] = {
   { "control", required_argument, NULL, OPT_CONTROL },
   { "paused",  no_argument,       NULL, OPT_PAUSED },
   { "disk",    required_argument, NULL, OPT_DISK },
+  { "nic",     required_argument, NULL, OPT_NIC },
   { "help",    no_argument,       NULL, OPT_HELP },
   { "version", no_argument,       NULL, OPT_VERSION },
   { NULL, 0, NULL, 0 },
@@ -356,6 +358,9 @@ main (int   argc,
             return fail ("%s", err.message);
           config.n_disks++;
           break;
+        case OPT_NIC:
+          return fail ("--nic %s: this guesthouse-vmm has no network card yet (virtio-net has "
+                       "not landed); start the guest without one", optarg);
         case OPT_HELP:
           fputs (usage_text, stdout);
           return 0;
