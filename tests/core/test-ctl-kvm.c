@@ -82,6 +82,31 @@ test_lifecycle (void)
   g_assert_cmpstr (state, ==, "shut-off");
   g_clear_pointer (&state, g_free);
 
+  /* With a balloon and a screen: mem-set moves the balloon within its limits, screenshot
+   * writes the screen as PNG. */
+  g_assert_cmpint (gh_test_run (root, REAL_VMM_PATH, NULL, NULL, "define", "b", "--memory", "64",
+                                "--max-memory", "128", "--kernel", kernel, NULL), ==, 0);
+  g_assert_cmpint (gh_test_run (root, REAL_VMM_PATH, NULL, NULL, "start", "b", NULL), ==, 0);
+  g_assert_cmpint (gh_test_run (root, REAL_VMM_PATH, NULL, NULL, "mem-set", "b", "96", NULL), ==, 0);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (gh_test_run (root, REAL_VMM_PATH, NULL, &err, "mem-set", "b", "512", NULL), !=, 0);
+  g_assert_nonnull (strstr (err, "128 MiB"));
+  {
+    g_autofree char *shot = g_build_filename (root, "screen.png", NULL);
+    g_autofree char *png = NULL;
+    gsize len = 0;
+
+    g_assert_cmpint (gh_test_run (root, REAL_VMM_PATH, NULL, NULL, "screenshot", "b", shot, NULL),
+                     ==, 0);
+    g_assert_true (g_file_get_contents (shot, &png, &len, NULL));
+    g_assert_cmpuint (len, >, 8);
+    g_assert_cmpmem (png, 8, "\x89PNG\r\n\x1a\n", 8);
+  }
+  g_assert_cmpint (gh_test_run (root, REAL_VMM_PATH, NULL, NULL, "destroy", "b", NULL), ==, 0);
+  state = state_of (root, "k");
+  g_assert_cmpstr (state, ==, "shut-off");
+  g_clear_pointer (&state, g_free);
+
   g_assert_cmpint (gh_test_run (root, REAL_VMM_PATH, NULL, NULL, "start", "k", NULL), ==, 0);
   g_assert_true (g_file_get_contents (pid_path, &pid_text, NULL, NULL));
   g_assert_cmpint (kill (atoi (pid_text), SIGKILL), ==, 0);
