@@ -14,6 +14,7 @@
 # include "protocol/gh-protocol.h"
 # include "gh-guest-id.h"
 # include "gh-guest-config.h"
+# include "gh-demo-guest.h"
 # include "gh-disk-image.h"
 # include "gh-guest.h"
 # include "gh-guest-store.h"

@@ -33,6 +33,7 @@ struct _GhApplication
   GFileMonitor    *runtime_monitor;
   guint            reload_source;
   guint            shortcuts_inhibited;
+  gboolean         demo_offered;
 };
 
 G_DEFINE_FINAL_TYPE (GhApplication, gh_application, ADW_TYPE_APPLICATION)
@@ -258,6 +259,13 @@ reload_cb (gpointer user_data)
 
   if (!gh_guest_store_reload (self->store, &error))
     show_message (self, error->message);
+  else if (!self->demo_offered)
+    {
+      /* First run: the demo guest, so that a fresh machine shows something real. */
+      self->demo_offered = TRUE;
+      if (gh_demo_guest_define_once (self->store, &error) == NULL && error != NULL)
+        show_message (self, error->message);
+    }
 
   return G_SOURCE_REMOVE;
 }
