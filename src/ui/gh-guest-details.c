@@ -221,6 +221,10 @@ update_memory (GhGuestDetails *self)
   max_mib = gh_guest_config_get_max_memory_mib (config);
   value = live ? gh_guest_session_get_memory_target_mib (self->session)
                : gh_guest_config_get_memory_mib (config);
+  /* While it runs, the balloon's own floor applies (unless the guest is
+   * already below it), so the slider offers no target the helper refuses. */
+  if (live)
+    floor_mib = MIN (GH_PROTOCOL_BALLOON_FLOOR_MIB, MIN (value, max_mib));
   value = CLAMP (value, floor_mib, MAX (floor_mib, max_mib));
 
   /* The store reloads whenever files change; a value the user is still moving stays. */

@@ -16,6 +16,10 @@
  */
 
 /* Message members */
+/* The lowest balloon target a helper accepts (or the maximum, if smaller):
+ * below it a guest could be squeezed out of memory by a slip of the slider. */
+#define GH_PROTOCOL_BALLOON_FLOOR_MIB    64
+
 #define GH_PROTOCOL_GREETING             "QMP"
 #define GH_PROTOCOL_EXECUTE              "execute"
 #define GH_PROTOCOL_ARGUMENTS            "arguments"
