@@ -126,6 +126,7 @@ struct Vmm
   int              exit_status;
   const char      *exit_reason;
   bool             reset_requested;
+  const char      *reset_reason;
   bool             fatal_reported;
 
   uint64_t         unknown_ports[65536 / 64];
@@ -195,11 +196,15 @@ vmm_on_debug_exit (void *opaque,
   vmm_request_exit (opaque, status, "guest-exit");
 }
 
-static void
-vmm_request_reset (Vmm *vmm)
+/* From any thread: the machine is reset from the main loop. reason goes
+ * into the RESET event ("guest-reset", "host-qmp-system-reset"). */
+void
+vmm_request_reset (Vmm        *vmm,
+                   const char *reason)
 {
   pthread_mutex_lock (&vmm->lock);
   vmm->reset_requested = true;
+  vmm->reset_reason = reason;
   pthread_mutex_unlock (&vmm->lock);
   vmm_wake (vmm);
 }
@@ -207,7 +212,7 @@ vmm_request_reset (Vmm *vmm)
 static void
 vmm_on_i8042_reset (void *opaque)
 {
-  vmm_request_reset (opaque);
+  vmm_request_reset (opaque, "guest-reset");
 }
 
 static void
@@ -296,7 +301,7 @@ vmm_vcpu_thread (void *data)
         continue;
       if (why == KVM_VCPU_EXIT_SYSTEM_RESET)
         {
-          vmm_request_reset (vmm);
+          vmm_request_reset (vmm, "guest-reset");
           continue;
         }
       if (why == KVM_VCPU_EXIT_SYSTEM_OFF)
@@ -466,7 +471,7 @@ vmm_on_rtc_timer (void     *opaque,
 static void
 vmm_on_pci_reset (void *opaque)
 {
-  vmm_request_reset (opaque);
+  vmm_request_reset (opaque, "guest-reset");
 }
 
 static size_t
@@ -1073,7 +1078,8 @@ vmm_stop_vcpus (Vmm *vmm)
 /* A PC's reset button: RAM cleared, devices reset, the kernel loaded again;
  * the same process, serial line and control socket carry on. */
 static void
-vmm_reset (Vmm *vmm)
+vmm_reset (Vmm        *vmm,
+           const char *reason)
 {
   VmmError err = { { 0 } };
 
@@ -1093,7 +1099,7 @@ vmm_reset (Vmm *vmm)
   if (vmm->control != NULL)
     {
       json_object *data = json_object_new_object ();
-      json_object_object_add (data, "reason", json_object_new_string ("guest-reset"));
+      json_object_object_add (data, "reason", json_object_new_string (reason));
       control_server_emit_event (vmm->control, "RESET", data);
     }
 }
@@ -1118,12 +1124,14 @@ vmm_on_wake (void     *opaque,
   Vmm *vmm = opaque;
   uint64_t count;
   bool exit_requested, reset_requested;
+  const char *reset_reason;
 
   if (read (vmm->wake_fd, &count, sizeof count) < 0)
     return;
   pthread_mutex_lock (&vmm->lock);
   exit_requested = vmm->exit_requested;
   reset_requested = vmm->reset_requested && !exit_requested;
+  reset_reason = vmm->reset_reason;
   vmm->reset_requested = false;
   pthread_mutex_unlock (&vmm->lock);
 
@@ -1146,7 +1154,7 @@ vmm_on_wake (void     *opaque,
       vmm->loop.quit = true;
     }
   else if (reset_requested)
-    vmm_reset (vmm);
+    vmm_reset (vmm, reset_reason);
 }
 
 static void

@@ -78,6 +78,8 @@ void             vmm_resume         (Vmm             *vmm);
 VirtioBalloon   *vmm_get_balloon    (Vmm             *vmm);
 DisplayConsole  *vmm_get_display    (Vmm             *vmm);
 Vga             *vmm_get_vga        (Vmm             *vmm);
+void             vmm_request_reset  (Vmm             *vmm,
+                                     const char      *reason);
 void             vmm_request_exit   (Vmm             *vmm,
                                      int              status,
                                      const char      *reason);

@@ -114,6 +114,16 @@ add_chardev (json_object *list,
   json_object_array_add (list, dev);
 }
 
+/* The reset button: the guest gets no say, as on a real PC. */
+static json_object *
+cmd_system_reset (Vmm          *vmm,
+                  json_object  *arguments,
+                  ControlError *error)
+{
+  vmm_request_reset (vmm, "host-qmp-system-reset");
+  return json_object_new_object ();
+}
+
 static json_object *
 cmd_query_chardev (Vmm          *vmm,
                    json_object  *arguments,
@@ -445,6 +455,7 @@ static const ControlCommand control_commands[] = {
   { "stop",             cmd_stop },
   { "cont",             cmd_cont },
   { "quit",             cmd_quit },
+  { "system_reset",     cmd_system_reset },
   { "balloon",          cmd_balloon },
   { "query-balloon",    cmd_query_balloon },
   { "query-balloon-stats", cmd_query_balloon_stats },
