@@ -619,6 +619,10 @@ vnc_start (const GhVncConfig    *config,
       snprintf (error, error_size, "cannot create the VNC screen");
       goto fail;
     }
+  /* The guest draws its own pointer: libvncserver's default arrow would
+   * otherwise be painted into the picture of clients that do not take
+   * cursor shapes. */
+  server->screen->cursor = NULL;
   server->screen->frameBuffer = (char *) server->buffer;
   server->screen->desktopName = config->name ? config->name : "guesthouse";
   server->screen->screenData = server;
