@@ -427,7 +427,7 @@ virtq_submit (struct virtq *q,
               const struct virtq_buf *bufs,
               unsigned int n)
 {
-  if (q->in_flight)
+  if (q->in_flight || q->chains != 0)
     {
       guest_printf ("virtio: queue %u: a chain is still in flight\n", q->index);
       return false;
@@ -447,6 +447,8 @@ virtq_submit (struct virtq *q,
                                      | (i + 1 < n ? VIRTQ_DESC_F_NEXT : 0));
       q->desc[i].next = (uint16_t) (i + 1 < n ? i + 1 : 0);
     }
+  /* The descriptors' next fields no longer make a free list. */
+  q->multi_ready = false;
   q->head = 0;
   q->avail->ring[q->avail_idx % q->size] = q->head;
   /* x86 keeps stores in order; the compiler must too: the ring entry before the index, the
@@ -454,6 +456,7 @@ virtq_submit (struct virtq *q,
   __asm__ volatile ("" : : : "memory");
   q->avail_idx++;
   q->avail->idx = q->avail_idx;
+  q->published = q->avail_idx;
   q->in_flight = true;
   mmio_write16 (q->notify_addr, q->index);
   return true;
@@ -513,4 +516,168 @@ virtq_transfer (struct virtq *q,
                 uint32_t *written)
 {
   return virtq_submit (q, bufs, n) && virtq_wait (q, timeout_us, written);
+}
+
+/* ---- several chains in flight ------------------------------------------------------------ */
+
+static void
+multi_setup (struct virtq *q)
+{
+  if (q->chain_length == NULL)
+    q->chain_length = guest_alloc (sizeof (uint16_t) * q->size, 2);
+  memset (q->chain_length, 0, sizeof (uint16_t) * q->size);
+  for (uint16_t i = 0; i < q->size; i++)
+    q->desc[i].next = (uint16_t) (i + 1 < q->size ? i + 1 : 0);
+  q->free_head = 0;
+  q->num_free = q->size;
+  q->chains = 0;
+  q->multi_ready = true;
+}
+
+bool
+virtq_add (struct virtq *q,
+           const struct virtq_buf *bufs,
+           unsigned int n,
+           uint16_t *head)
+{
+  uint16_t first, d;
+
+  if (q->in_flight)
+    {
+      guest_printf ("virtio: queue %u: a virtq_submit() chain is still in flight\n", q->index);
+      return false;
+    }
+  if (!q->multi_ready)
+    multi_setup (q);
+  if (n == 0 || n > q->num_free)
+    {
+      guest_printf ("virtio: queue %u: a chain of %u buffers, %u descriptors free\n", q->index,
+                    n, q->num_free);
+      return false;
+    }
+
+  /* Take n descriptors off the free list, filling them in as we go; the last one's next
+   * field is where the free list goes on. */
+  first = d = q->free_head;
+  for (unsigned int i = 0; i < n; i++)
+    {
+      uint16_t next = q->desc[d].next;
+
+      q->desc[d].addr = (uintptr_t) bufs[i].addr;
+      q->desc[d].len = bufs[i].len;
+      q->desc[d].flags = (uint16_t) ((bufs[i].device_writes ? VIRTQ_DESC_F_WRITE : 0)
+                                     | (i + 1 < n ? VIRTQ_DESC_F_NEXT : 0));
+      if (i + 1 == n)
+        {
+          q->free_head = next;
+          break;
+        }
+      d = next;
+    }
+  q->num_free = (uint16_t) (q->num_free - n);
+  q->chain_length[first] = (uint16_t) n;
+  q->chains++;
+
+  q->avail->ring[q->avail_idx % q->size] = first;
+  q->avail_idx++;
+  *head = first;
+  return true;
+}
+
+void
+virtq_kick (struct virtq *q)
+{
+  if (q->published == q->avail_idx)
+    return;
+  /* The descriptors and ring entries before the index, the index before the notification
+   * (x86 keeps stores in order; the compiler must too). */
+  __asm__ volatile ("" : : : "memory");
+  q->avail->idx = q->avail_idx;
+  q->published = q->avail_idx;
+  mmio_write16 (q->notify_addr, q->index);
+}
+
+int
+virtq_reap (struct virtq *q,
+            uint16_t *head,
+            uint32_t *written)
+{
+  uint16_t used_idx = q->used->idx;
+  uint16_t id, n, d;
+  uint32_t raw_id, len;
+
+  if (used_idx == q->used_idx)
+    return 0;
+  __asm__ volatile ("" : : : "memory");
+  if ((uint16_t) (used_idx - q->used_idx) > q->chains)
+    {
+      guest_printf ("virtio: queue %u: used index went from %u to %u with %u chains in "
+                    "flight\n", q->index, q->used_idx, used_idx, q->chains);
+      return -1;
+    }
+  raw_id = q->used->ring[q->used_idx % q->size].id;
+  len = q->used->ring[q->used_idx % q->size].len;
+  id = (uint16_t) raw_id;
+  if (raw_id >= q->size || q->chain_length[id] == 0)
+    {
+      guest_printf ("virtio: queue %u: the used element names descriptor %u, not the head of "
+                    "a chain in flight\n", q->index, raw_id);
+      return -1;
+    }
+  q->used_idx++;
+
+  /* Back on the free list, in front: the chain's last descriptor points at the old head. */
+  n = q->chain_length[id];
+  d = id;
+  for (uint16_t i = 1; i < n; i++)
+    d = q->desc[d].next;
+  q->desc[d].next = q->free_head;
+  q->free_head = id;
+  q->num_free = (uint16_t) (q->num_free + n);
+  q->chain_length[id] = 0;
+  q->chains--;
+
+  *head = id;
+  if (written != NULL)
+    *written = len;
+  return 1;
+}
+
+bool
+virtq_reap_wait (struct virtq *q,
+                 uint64_t timeout_us,
+                 uint16_t *head,
+                 uint32_t *written)
+{
+  uint64_t deadline = 0;
+  int r;
+
+  if (q->chains == 0)
+    {
+      guest_printf ("virtio: queue %u: nothing in flight to wait for\n", q->index);
+      return false;
+    }
+  while ((r = virtq_reap (q, head, written)) == 0)
+    {
+      /* The deadline only when the first poll finds nothing: it costs a few instructions,
+       * which count on an emulated CPU. */
+      if (deadline == 0)
+        deadline = deadline_after_us (timeout_us);
+      else if (deadline_passed (deadline))
+        {
+          guest_printf ("virtio: queue %u: no used buffer within %lu ms (%u chains in flight, "
+                        "%s, device status %#x)\n", q->index, timeout_us / 1000, q->chains,
+                        q->published == q->avail_idx ? "all published" : "not all published",
+                        virtio_status (q->dev));
+          return false;
+        }
+      cpu_relax ();
+    }
+  return r > 0;
+}
+
+void
+virtq_no_interrupts (struct virtq *q)
+{
+  q->avail->flags = VIRTQ_AVAIL_F_NO_INTERRUPT;
 }

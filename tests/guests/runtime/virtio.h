@@ -11,8 +11,9 @@
  * Sequence: virtio_pci_find() (the function, its capabilities and BARs), virtio_start()
  * (reset, ACKNOWLEDGE, DRIVER, features, FEATURES_OK), virtio_queue_setup() for each queue the
  * guest uses, virtio_driver_ok(); then virtq_transfer() for each request. One chain is in
- * flight per queue at a time, which is all these guests need. Every step checks what the
- * device does and says on COM1 what went wrong.
+ * flight per queue at a time, which is all most of these guests need; virtq_add(),
+ * virtq_kick() and virtq_reap() keep several in flight (see below). Every step checks what
+ * the device does and says on COM1 what went wrong.
  */
 
 #pragma once
@@ -45,6 +46,7 @@
 /* Split virtqueue layout (section 2.7). */
 #define VIRTQ_DESC_F_NEXT  1
 #define VIRTQ_DESC_F_WRITE 2
+#define VIRTQ_AVAIL_F_NO_INTERRUPT 1
 
 struct virtq_desc
 {
@@ -103,6 +105,13 @@ struct virtq
   uint16_t used_idx;           /* the last used->idx seen */
   uint16_t head;               /* the chain in flight */
   bool in_flight;
+  /* Several chains in flight (virtq_add() and the rest); set up by the first virtq_add(). */
+  bool multi_ready;            /* the free list and chain_length are set up */
+  uint16_t free_head;          /* the first free descriptor */
+  uint16_t num_free;           /* descriptors on the free list */
+  uint16_t chains;             /* chains added and not yet reaped */
+  uint16_t published;          /* the avail->idx the device has been told about */
+  uint16_t *chain_length;      /* descriptors in the chain whose head this is; 0: none */
 };
 
 /* One buffer of a chain: the device reads it (device_writes false) or writes it. Chains put
@@ -155,6 +164,28 @@ bool virtq_wait (struct virtq *q, uint64_t timeout_us, uint32_t *written);
 /* Both. */
 bool virtq_transfer (struct virtq *q, const struct virtq_buf *bufs, unsigned int n,
                      uint64_t timeout_us, uint32_t *written);
+
+/* Several chains in flight on one queue. Descriptors come from a free list (built by the
+ * first virtq_add() on the queue, and again after virtq_submit() has used the table), so up
+ * to q->size descriptors, in chains of any length, can be in flight together. The two ways of
+ * using a queue do not mix while anything is in flight: virtq_submit() refuses while chains
+ * added here are, and virtq_add() while a virtq_submit() chain is.
+ *
+ * virtq_add() puts a chain on the available ring without telling the device (its entry is
+ * written, the index is not) and stores its head descriptor in *head, the id virtq_reap()
+ * gives back; it returns false (having said why) when fewer than n descriptors are free.
+ * virtq_kick() publishes what was added since the last kick and notifies the device once:
+ * batching additions saves exits. virtq_reap() takes one used element if there is one:
+ * returns 1 and stores the head and the length the device wrote, 0 when nothing is used
+ * yet, -1 (having said why) when the device returned something that was not in flight.
+ * virtq_reap_wait() polls until one element is reaped or timeout_us passes. */
+bool virtq_add (struct virtq *q, const struct virtq_buf *bufs, unsigned int n, uint16_t *head);
+void virtq_kick (struct virtq *q);
+int virtq_reap (struct virtq *q, uint16_t *head, uint32_t *written);
+bool virtq_reap_wait (struct virtq *q, uint64_t timeout_us, uint16_t *head, uint32_t *written);
+/* Asks the device not to interrupt when it uses buffers (VIRTQ_AVAIL_F_NO_INTERRUPT, a hint
+ * the device may ignore): these drivers poll. */
+void virtq_no_interrupts (struct virtq *q);
 
 /* A generous bound for one request on an emulated machine. */
 #define VIRTIO_TIMEOUT_US 10000000ull
