@@ -8,9 +8,12 @@
 #include "config.h"
 
 #include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 
 #include <adwaita.h>
+#include <gio/gunixsocketaddress.h>
 #include <glib/gstdio.h>
 
 #include "gh-display.h"
@@ -30,10 +33,30 @@ typedef struct
   GhVncSource *source;
 } Fixture;
 
+/* QEMU binds the socket before it listens, and listens before its VNC
+ * server runs: only the RFB greeting on a connection says it is there. */
 static gboolean
-socket_exists (gpointer data)
+socket_serves_rfb (gpointer data)
 {
-  return g_file_test (data, G_FILE_TEST_EXISTS);
+  g_autoptr(GSocketAddress) address = g_unix_socket_address_new (data);
+  g_autoptr(GSocket) probe = g_socket_new (G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM,
+                                           G_SOCKET_PROTOCOL_DEFAULT, NULL);
+  char greeting[12];
+  gssize n;
+
+  if (probe == NULL || !g_socket_connect (probe, address, NULL, NULL))
+    return FALSE;
+  g_socket_set_timeout (probe, 1);
+  n = g_socket_receive (probe, greeting, sizeof greeting, NULL, NULL);
+  return n >= 4 && memcmp (greeting, "RFB ", 4) == 0;
+}
+
+/* QEMU goes when the test goes, even when the test aborts: else it would
+ * hold the test's output open until meson's timeout. */
+static void
+die_with_parent (gpointer data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
 }
 
 static void
@@ -55,12 +78,13 @@ fixture_setup (Fixture       *f,
     };
 
     g_assert_true (g_spawn_async (NULL, (char **) argv, NULL,
-                                  G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
-                                  &f->qemu, &error));
+                                  G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD
+                                  | G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
+                                  die_with_parent, NULL, &f->qemu, &error));
     g_assert_no_error (error);
   }
 
-  g_assert_true (gh_ui_test_wait (socket_exists, f->socket_path, 20000));
+  g_assert_true (gh_ui_test_wait (socket_serves_rfb, f->socket_path, 20000));
   f->source = gh_vnc_source_new (f->socket_path);
 }
 
