@@ -349,18 +349,21 @@ control_server_new (Vmm        *vmm,
                     const char *path,
                     VmmError   *err)
 {
+  static const char pending_suffix[] = ".new";
   struct sockaddr_un addr = { .sun_family = AF_UNIX };
+  struct sockaddr_un pending = { .sun_family = AF_UNIX };
   ControlServer *server;
   mode_t old_umask;
   int ret;
 
-  if (strlen (path) >= sizeof addr.sun_path)
+  if (strlen (path) + strlen (pending_suffix) >= sizeof addr.sun_path)
     {
       vmm_error_set (err, "the control socket path %s is too long (at most %zu bytes)",
-                     path, sizeof addr.sun_path - 1);
+                     path, sizeof addr.sun_path - 1 - strlen (pending_suffix));
       return NULL;
     }
   strcpy (addr.sun_path, path);
+  snprintf (pending.sun_path, sizeof pending.sun_path, "%s%s", path, pending_suffix);
   if (control_server_claim_path (&addr, err) < 0)
     return NULL;
 
@@ -370,13 +373,17 @@ control_server_new (Vmm        *vmm,
   server->path = strdup (path);
   server->listen_fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 
-  /* Only the owner may drive the guest: 0600 from the start, not after. */
+  /* Only the owner may drive the guest: 0600 from the start, not after.
+   * And the path appears only once the socket listens (bound under another
+   * name, then renamed), so a client that sees it can connect at once. */
+  unlink (pending.sun_path);
   old_umask = umask (0177);
-  ret = bind (server->listen_fd, (struct sockaddr *) &addr, sizeof addr);
+  ret = bind (server->listen_fd, (struct sockaddr *) &pending, sizeof pending);
   umask (old_umask);
-  if (ret < 0 || listen (server->listen_fd, 8) < 0)
+  if (ret < 0 || listen (server->listen_fd, 8) < 0 || rename (pending.sun_path, path) < 0)
     {
       vmm_error_set (err, "cannot serve the control socket %s: %s", path, strerror (errno));
+      unlink (pending.sun_path);
       goto fail;
     }
   server->listen_watch = event_loop_add (loop, server->listen_fd, EPOLLIN,
