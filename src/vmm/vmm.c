@@ -45,6 +45,7 @@
 #include "virtio/virtio-balloon.h"
 #include "virtio/virtio-blk.h"
 #include "virtio/virtio-console.h"
+#include "virtio/virtio-input.h"
 #include "virtio/virtio-pci.h"
 #include "virtio/virtio-rng.h"
 #include "vmm.h"
@@ -103,6 +104,8 @@ struct Vmm
   VirtioBlk       *disks[VMM_MAX_DISKS];
   VirtioBalloon   *balloon;
   VirtioConsole   *console;
+  VirtioInput     *tablet;
+  VirtioInput     *keyboard;
   int              balloon_timer_fd;
   bool             balloon_changed;      /* atomic: set by any thread, taken by the main loop */
   int64_t          balloon_event_ms;     /* when the last BALLOON_CHANGE went out */
@@ -631,9 +634,23 @@ vmm_setup_vga (Vmm      *vmm,
       vmm_error_set (err, "cannot place the VGA device: %s", strerror (-ret));
       return ret;
     }
+  /* The virtio-input tablet and keyboard exist with every display (and
+   * the app always has one): the tablet keeps the guest's pointer where
+   * the viewer's is. They join the bus last, in vmm_setup_pci, so that the
+   * other devices keep their slots; until the guest's driver is up the
+   * display console uses the PS/2 devices. */
+  vmm->tablet = virtio_input_new (&vmm->mem, VIRTIO_INPUT_TABLET);
+  vmm->keyboard = virtio_input_new (&vmm->mem, VIRTIO_INPUT_KEYBOARD);
+  if (vmm->tablet == NULL || vmm->keyboard == NULL)
+    {
+      vmm_error_set (err, "out of memory while creating the virtio-input devices");
+      return -ENOMEM;
+    }
   display.vga = vmm->vga;
   display.kbd = vmm->kbd;
   display.mouse = vmm->mouse;
+  display.tablet = vmm->tablet;
+  display.keyboard = vmm->keyboard;
   vmm->display = display_console_new (&display);
   if (vmm->display == NULL)
     {
@@ -770,6 +787,12 @@ vmm_setup_pci (Vmm      *vmm,
                                  "virtio-balloon", err)) < 0)
         return ret;
     }
+
+  if ((ret = vmm_add_virtio (vmm, virtio_input_get_device (vmm->tablet), "virtio-input tablet",
+                             err)) < 0
+      || (ret = vmm_add_virtio (vmm, virtio_input_get_device (vmm->keyboard),
+                                "virtio-input keyboard", err)) < 0)
+    return ret;
   return 0;
 }
 
@@ -892,6 +915,8 @@ vmm_free_devices (Vmm *vmm)
     VMM_CLEAR (virtio_blk_free, vmm->disks[i]);
   VMM_CLEAR (virtio_balloon_free, vmm->balloon);
   VMM_CLEAR (virtio_console_free, vmm->console);
+  VMM_CLEAR (virtio_input_free, vmm->tablet);
+  VMM_CLEAR (virtio_input_free, vmm->keyboard);
   VMM_CLEAR (vga_free, vmm->vga);
   VMM_CLEAR (ps2_mouse_free, vmm->mouse);
   VMM_CLEAR (ps2_keyboard_free, vmm->kbd);

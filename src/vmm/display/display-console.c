@@ -6,6 +6,7 @@
 
 #include "config.h"
 
+#include <linux/input.h>
 #include <pthread.h>
 #include <stdlib.h>
 
@@ -25,6 +26,10 @@ struct DisplayConsole
   uint32_t             x;
   uint32_t             y;
   uint32_t             buttons;
+  /* The size of the last picture handed out, which the viewer's positions
+   * refer to; 0 before the first. */
+  uint32_t             pic_width;
+  uint32_t             pic_height;
 
   /* Only the display thread (acquire) uses this. */
   uint64_t             dirty[DC_N_PAGES / 64];
@@ -70,6 +75,10 @@ dc_acquire (void       *opaque,
   frame->pixels = surface.pixels;
   frame->resized = resized;
   frame->n_rects = 0;
+  pthread_mutex_lock (&console->lock);
+  console->pic_width = surface.width;
+  console->pic_height = surface.height;
+  pthread_mutex_unlock (&console->lock);
   for (unsigned i = 0; i < rects.n_rects && i < GH_VNC_MAX_RECTS; i++)
     frame->rects[frame->n_rects++] = (GhVncRect) { rects.rects[i].x, rects.rects[i].y,
                                                    rects.rects[i].width,
@@ -92,12 +101,27 @@ display_console_key (DisplayConsole *console,
                      uint32_t        qnum)
 {
   uint16_t scancode = qnum != 0 ? keymap_qnum_to_scancode (qnum) : 0;
+  uint16_t key;
 
-  if (console->config.kbd == NULL)
-    return false;
   if (scancode == 0)
     scancode = keymap_keysym_to_scancode (keysym);
-  return scancode != 0 && ps2_keyboard_press (console->config.kbd, scancode, down);
+  if (scancode == 0)
+    return false;
+  /* The virtio keyboard while its driver is up, else PS/2: see the header
+   * for why never both. */
+  if (console->config.keyboard != NULL && virtio_input_is_ready (console->config.keyboard)
+      && (key = virtio_input_scancode_to_key (scancode)) != 0)
+    {
+      VirtioInputEvent events[2] = {
+        { EV_KEY, key, down ? 1 : 0 },
+        { EV_SYN, SYN_REPORT, 0 },
+      };
+
+      /* The driver may have gone away since the check: then PS/2. */
+      if (virtio_input_send (console->config.keyboard, events, 2))
+        return true;
+    }
+  return console->config.kbd != NULL && ps2_keyboard_press (console->config.kbd, scancode, down);
 }
 
 static void
@@ -120,6 +144,60 @@ display_console_motion (DisplayConsole *console,
     ps2_mouse_move (console->config.mouse, dx, dy, dz, dc_ps2_buttons (buttons));
 }
 
+/* A position in a picture size long → the tablet's 0..VIRTIO_INPUT_ABS_MAX,
+ * the last pixel on the maximum. Positions past the edge (a viewer may lag
+ * a resize) stick to it. Size 0 (no picture at all) passes positions
+ * through, clamped. */
+static int32_t
+dc_scale (uint32_t pos,
+          uint32_t size)
+{
+  if (size == 0)
+    return (int32_t) (pos < VIRTIO_INPUT_ABS_MAX ? pos : VIRTIO_INPUT_ABS_MAX);
+  if (size == 1)
+    return 0;
+  if (pos > size - 1)
+    pos = size - 1;
+  return (int32_t) ((uint64_t) pos * VIRTIO_INPUT_ABS_MAX / (size - 1));
+}
+
+/* Sends the pointer to the tablet; false when its driver is not up. */
+static bool
+dc_tablet_pointer (DisplayConsole *console,
+                   uint32_t        x,
+                   uint32_t        y,
+                   uint32_t        width,
+                   uint32_t        height,
+                   uint32_t        buttons,
+                   uint32_t        changed,
+                   int32_t         wheel)
+{
+  static const struct
+  {
+    uint32_t vnc;
+    uint16_t btn;
+  } map[] = {
+    { GH_VNC_BUTTON_LEFT, BTN_LEFT },
+    { GH_VNC_BUTTON_MIDDLE, BTN_MIDDLE },
+    { GH_VNC_BUTTON_RIGHT, BTN_RIGHT },
+  };
+  VirtioInputEvent events[8];
+  unsigned n = 0;
+
+  if (console->config.tablet == NULL || !virtio_input_is_ready (console->config.tablet))
+    return false;
+  events[n++] = (VirtioInputEvent) { EV_ABS, ABS_X, dc_scale (x, width) };
+  events[n++] = (VirtioInputEvent) { EV_ABS, ABS_Y, dc_scale (y, height) };
+  for (unsigned i = 0; i < sizeof map / sizeof map[0]; i++)
+    if (changed & map[i].vnc)
+      events[n++] = (VirtioInputEvent) { EV_KEY, map[i].btn, buttons & map[i].vnc ? 1 : 0 };
+  /* evdev's wheel counts up (away from the user) positive. */
+  if (wheel != 0)
+    events[n++] = (VirtioInputEvent) { EV_REL, REL_WHEEL, wheel };
+  events[n++] = (VirtioInputEvent) { EV_SYN, SYN_REPORT, 0 };
+  return virtio_input_send (console->config.tablet, events, n);
+}
+
 void
 display_console_pointer (DisplayConsole *console,
                          uint32_t        x,
@@ -127,7 +205,7 @@ display_console_pointer (DisplayConsole *console,
                          uint32_t        buttons)
 {
   int32_t dx = 0, dy = 0, dz = 0;
-  uint32_t pressed;
+  uint32_t pressed, changed, width, height;
 
   pthread_mutex_lock (&console->lock);
   if (console->have_position)
@@ -137,6 +215,7 @@ display_console_pointer (DisplayConsole *console,
     }
   /* The wheel comes as a press of button 4 (up) or 5 (down). */
   pressed = buttons & ~console->buttons;
+  changed = buttons ^ console->buttons;
   if (pressed & GH_VNC_BUTTON_WHEEL_UP)
     dz--;
   if (pressed & GH_VNC_BUTTON_WHEEL_DOWN)
@@ -145,8 +224,23 @@ display_console_pointer (DisplayConsole *console,
   console->x = x;
   console->y = y;
   console->buttons = buttons;
+  width = console->pic_width;
+  height = console->pic_height;
   pthread_mutex_unlock (&console->lock);
 
+  /* No picture handed out yet (the control socket's input-send-event
+   * before any viewer): the one the VGA shows now. */
+  if (width == 0)
+    {
+      Framebuffer *fb = vga_get_framebuffer (console->config.vga);
+
+      framebuffer_lock (fb);
+      width = fb->surface.width;
+      height = fb->surface.height;
+      framebuffer_unlock (fb);
+    }
+  if (dc_tablet_pointer (console, x, y, width, height, buttons, changed, -dz))
+    return;
   display_console_motion (console, dx, dy, dz, buttons);
 }
 

@@ -14,6 +14,7 @@
 #include "devices/ps2-mouse.h"
 #include "devices/vga.h"
 #include "display/vnc-module.h"
+#include "virtio/virtio-input.h"
 
 /* The glue between the guest's console devices and a display front end
  * (the VNC module, screendump, the control commands): pictures from the VGA
@@ -22,9 +23,16 @@
  * turned into relative PS/2 mouse motion.
  *
  * A PS/2 mouse only reports motion, which the guest accelerates: the guest's
- * pointer drifts from the viewer's. An absolute device (virtio-input tablet)
- * fixes that once it exists; until then this is what QEMU does without
- * one. */
+ * pointer drifts from the viewer's. So once the guest's driver for the
+ * virtio-input tablet is up, the absolute position goes there instead,
+ * scaled from the picture the viewer last got to the tablet's 0..32767;
+ * until then (firmware, boot loaders, guests without the driver) the PS/2
+ * mouse gets relative motion, as QEMU does without a tablet.
+ *
+ * Keys go to the virtio-input keyboard once its driver is up, else to the
+ * PS/2 keyboard; never to both, because a guest that has drivers for both
+ * merges them (Linux's VT, X, Wayland) and would see every key twice.
+ * QEMU routes keys to a single device the same way. */
 
 typedef struct DisplayConsole DisplayConsole;
 
@@ -41,6 +49,12 @@ typedef struct
                                uint64_t *bitmap,
                                size_t    n_pages);
   void        *opaque;
+
+  /* Optional, last so that positional initializers stay valid: virtio-input
+   * devices that take over from the PS/2 ones while their driver is up.
+   * They must outlive the console. */
+  VirtioInput *tablet;
+  VirtioInput *keyboard;
 } DisplayConsoleConfig;
 
 DisplayConsole *display_console_new           (const DisplayConsoleConfig *config);
