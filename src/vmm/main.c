@@ -44,6 +44,11 @@ static const char usage_text[] =
   "  --disk path=FILE[,readonly=on][,serial=ID]\n"
   "                         a virtio-blk disk: a raw image file or a block device\n"
   "                         (repeatable, up to 8; the image is locked while in use)\n"
+  "  --nic [mac=MAC][,net=user[,hostfwd=tcp:HOSTPORT-:GUESTPORT]…]|[mac=MAC,]tap=IFNAME\n"
+  "                         a virtio-net card (repeatable, up to 4): user-mode networking\n"
+  "                         (DHCP 10.0.2.15, host 10.0.2.2, DNS 10.0.2.3; each hostfwd\n"
+  "                         forwards 127.0.0.1:HOSTPORT to the guest) or a TAP interface;\n"
+  "                         the MAC defaults to one derived from --uuid (0a:67:68:…)\n"
   "  --display none|vnc=unix:PATH|vnc=[ADDRESS]:PORT\n"
   "                         serve the graphical console over VNC on a Unix socket (0600)\n"
   "                         or on TCP (IPv4; ADDRESS defaults to 127.0.0.1; default: none)\n"
@@ -359,8 +364,16 @@ main (int   argc,
           config.n_disks++;
           break;
         case OPT_NIC:
-          return fail ("--nic %s: this guesthouse-vmm has no network card yet (virtio-net has "
-                       "not landed); start the guest without one", optarg);
+          {
+            char message[256];
+
+            if (config.n_nics == NIC_MAX_NICS)
+              return fail ("at most %d --nic options", NIC_MAX_NICS);
+            if (nic_spec_parse (optarg, &config.nics[config.n_nics], message, sizeof message) < 0)
+              return fail ("--nic %s: %s", optarg, message);
+            config.n_nics++;
+            break;
+          }
         case OPT_HELP:
           fputs (usage_text, stdout);
           return 0;

@@ -40,12 +40,15 @@
 #include "kvm/kvm-vcpu.h"
 #include "kvm/kvm-vm.h"
 #include "memory/guest-memory.h"
+#include "net/net-tap.h"
+#include "net/slirp-module.h"
 #include "queue-notifier.h"
 #include "pci/pci-host.h"
 #include "virtio/virtio-balloon.h"
 #include "virtio/virtio-blk.h"
 #include "virtio/virtio-console.h"
 #include "virtio/virtio-input.h"
+#include "virtio/virtio-net.h"
 #include "virtio/virtio-pci.h"
 #include "virtio/virtio-rng.h"
 #include "vmm.h"
@@ -65,6 +68,17 @@ typedef struct
   Vmm      *vmm;
   unsigned  gsi;
 } VmmGsi;
+
+/* A --nic card and what is behind it: a user-mode network in the slirp
+ * module, or a TAP interface read by the main loop. */
+typedef struct
+{
+  Vmm             *vmm;
+  VirtioNet       *dev;
+  GhSlirp         *slirp;
+  NetTap          *tap;
+  EventLoopWatch  *tap_watch;
+} VmmNic;
 
 struct Vmm
 {
@@ -110,6 +124,9 @@ struct Vmm
   bool             balloon_changed;      /* atomic: set by any thread, taken by the main loop */
   int64_t          balloon_event_ms;     /* when the last BALLOON_CHANGE went out */
   VirtioRng       *rng;
+  VmmNic           nics[NIC_MAX_NICS];
+  unsigned         n_nics;
+  const GhSlirpModule *slirp_module;   /* loaded for the first net=user card only */
 
   /* The machine: torn down and built again on reset. */
   KvmVm            kvm;
@@ -702,6 +719,134 @@ vmm_setup_vnc (Vmm      *vmm,
   return 0;
 }
 
+static void
+vmm_nic_to_slirp (void          *opaque,
+                  const uint8_t *frame,
+                  size_t         len)
+{
+  VmmNic *nic = opaque;
+
+  nic->vmm->slirp_module->transmit (nic->slirp, frame, len);
+}
+
+/* On the slirp thread. What the guest has no buffer for is dropped, as
+ * libslirp allows: TCP sends it again. */
+static void
+vmm_nic_from_slirp (void          *opaque,
+                    const uint8_t *frame,
+                    size_t         len)
+{
+  VmmNic *nic = opaque;
+
+  virtio_net_receive (nic->dev, frame, len);
+}
+
+static void
+vmm_on_slirp_log (void       *opaque,
+                  const char *message)
+{
+  fprintf (stderr, "guesthouse-vmm: %s\n", message);
+}
+
+static void
+vmm_nic_from_tap (void          *opaque,
+                  const uint8_t *frame,
+                  size_t         len)
+{
+  VmmNic *nic = opaque;
+
+  virtio_net_receive (nic->dev, frame, len);
+}
+
+/* The main loop: the TAP interface has frames for the guest. */
+static void
+vmm_on_tap_readable (void     *opaque,
+                     uint32_t  events)
+{
+  VmmNic *nic = opaque;
+
+  net_tap_read (nic->tap, vmm_nic_from_tap, nic);
+}
+
+/* The index-th --nic: a virtio-net card and its network. libslirp (and
+ * GLib with it) is loaded with the first user-mode card only: a guest
+ * without one does not pay for it at start-up. */
+static int
+vmm_setup_nic (Vmm      *vmm,
+               unsigned  index,
+               VmmError *err)
+{
+  const NicSpec *spec = &vmm->config.nics[index];
+  VmmNic *nic = &vmm->nics[index];
+  NetBackend backend = { NULL, NULL, nic };
+  char message[256] = "";
+  uint8_t mac[6];
+
+  nic->vmm = vmm;
+  nic_spec_get_mac (spec, vmm->config.uuid, index, mac);
+  if (spec->net == NIC_NET_TAP)
+    {
+      nic->tap = net_tap_open (spec->tap, message, sizeof message);
+      if (nic->tap == NULL)
+        {
+          vmm_error_set (err, "--nic tap=%s: %s", spec->tap, message);
+          return -EIO;
+        }
+      backend.transmit = net_tap_transmit;
+      backend.opaque = nic->tap;
+    }
+  else
+    backend.transmit = vmm_nic_to_slirp;
+
+  nic->dev = virtio_net_new (&vmm->mem, mac, &backend);
+  if (nic->dev == NULL)
+    {
+      vmm_error_set (err, "out of memory while creating the virtio-net device");
+      return -ENOMEM;
+    }
+  vmm->n_nics = index + 1;
+
+  if (spec->net == NIC_NET_TAP)
+    {
+      nic->tap_watch = event_loop_add (&vmm->loop, net_tap_get_fd (nic->tap), EPOLLIN,
+                                       vmm_on_tap_readable, nic);
+      if (nic->tap_watch == NULL)
+        {
+          vmm_error_set (err, "cannot watch the TAP interface %s: %s", spec->tap, strerror (errno));
+          return -EIO;
+        }
+    }
+  else
+    {
+      GhSlirpConfig config = { .n_hostfwd = spec->n_hostfwd, .hostname = vmm->config.name };
+      GhSlirpCallbacks callbacks = {
+        .opaque = nic,
+        .receive = vmm_nic_from_slirp,
+        .log = vmm_on_slirp_log,
+      };
+
+      for (unsigned i = 0; i < spec->n_hostfwd; i++)
+        config.hostfwd[i] = (GhSlirpHostFwd) { spec->hostfwd[i].host_port,
+                                               spec->hostfwd[i].guest_port };
+      if (vmm->slirp_module == NULL)
+        {
+          vmm->slirp_module = slirp_module_load (message, sizeof message);
+          if (vmm->slirp_module == NULL)
+            {
+              vmm_error_set (err, "cannot load user-mode networking: %s", message);
+              return -ENOENT;
+            }
+        }
+      nic->slirp = vmm->slirp_module->start (&config, &callbacks, message, sizeof message);
+      if (nic->slirp == NULL)
+        {
+          vmm_error_set (err, "--nic %u: %s", index + 1, message);
+          return -EIO;
+        }
+    }
+  return vmm_add_virtio (vmm, virtio_net_get_device (nic->dev), "virtio-net", err);
+}
+
 /* The PCI bus and the paravirtual devices on it. Directly booted guests
  * find every BAR assigned and decoding on, as firmware would leave it. */
 static int
@@ -766,6 +911,10 @@ vmm_setup_pci (Vmm      *vmm,
                                  err)) < 0)
         return ret;
     }
+
+  for (unsigned i = 0; i < vmm->config.n_nics; i++)
+    if ((ret = vmm_setup_nic (vmm, i, err)) < 0)
+      return ret;
 
   /* The guest has max_memory_mib of RAM; the balloon starts out holding
    * what lies above memory_mib, and the driver inflates it at boot. */
@@ -902,6 +1051,19 @@ vmm_free_devices (Vmm *vmm)
   /* I/O threads stop before the transports they interrupt through. */
   for (unsigned i = 0; i < VMM_MAX_DISKS; i++)
     virtio_blk_stop (vmm->disks[i]);
+  /* The networks' threads deliver frames, and so interrupts, through the
+   * transports: they stop first. The guest's side is quiet already (vCPUs
+   * stopped; the main loop, which runs the queue notifiers and TAP reads,
+   * done). */
+  for (unsigned i = 0; i < vmm->n_nics; i++)
+    {
+      if (vmm->nics[i].slirp != NULL)
+        vmm->slirp_module->stop (vmm->nics[i].slirp);
+      vmm->nics[i].slirp = NULL;
+      if (vmm->nics[i].tap_watch != NULL)
+        event_loop_remove (&vmm->loop, vmm->nics[i].tap_watch);
+      vmm->nics[i].tap_watch = NULL;
+    }
   /* The bus lets go of its devices first; their owners free them after. */
   VMM_CLEAR (pci_host_free, vmm->pci);
   for (unsigned i = 0; i < vmm->n_virtio; i++)
@@ -911,6 +1073,12 @@ vmm_free_devices (Vmm *vmm)
     }
   vmm->n_virtio = 0;
   VMM_CLEAR (virtio_rng_free, vmm->rng);
+  for (unsigned i = 0; i < vmm->n_nics; i++)
+    {
+      VMM_CLEAR (virtio_net_free, vmm->nics[i].dev);
+      VMM_CLEAR (net_tap_free, vmm->nics[i].tap);
+    }
+  vmm->n_nics = 0;
   for (unsigned i = 0; i < VMM_MAX_DISKS; i++)
     VMM_CLEAR (virtio_blk_free, vmm->disks[i]);
   VMM_CLEAR (virtio_balloon_free, vmm->balloon);

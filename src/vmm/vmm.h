@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "block/disk-spec.h"
+#include "net/nic-spec.h"
 #include "vmm-error.h"
 
 #define VMM_MAX_DISKS 8
@@ -57,6 +58,8 @@ typedef struct
   int            vnc_tcp_port;   /* --display vnc=ADDRESS:PORT; 0: none */
   DiskSpec       disks[VMM_MAX_DISKS];
   unsigned       n_disks;
+  NicSpec        nics[NIC_MAX_NICS];   /* virtio-net cards, MACs from uuid unless given */
+  unsigned       n_nics;
 } VmmConfig;
 
 typedef struct Vmm Vmm;

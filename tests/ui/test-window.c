@@ -193,9 +193,9 @@ define_through_assistant (Fixture    *f,
   gtk_widget_activate_action (GTK_WIDGET (dialog), "wizard.next", NULL);
   g_assert_cmpstr (gh_new_guest_dialog_get_step (dialog), ==, "network");
 
-  /* guesthouse-vmm has no network card yet (virtio-net is still to come). */
-  gtk_check_button_set_active (GTK_CHECK_BUTTON (child (dialog, GH_TYPE_NEW_GUEST_DIALOG,
-                                                        "no_net_check")), TRUE);
+  /* The default: user-mode networking. */
+  g_assert_true (gtk_check_button_get_active (GTK_CHECK_BUTTON (
+    child (dialog, GH_TYPE_NEW_GUEST_DIALOG, "user_net_check"))));
   gtk_widget_activate_action (GTK_WIDGET (dialog), "wizard.next", NULL);
   g_assert_cmpstr (gh_new_guest_dialog_get_step (dialog), ==, "review");
 
@@ -299,7 +299,7 @@ test_guest_lifecycle (Fixture       *f,
   guest = gh_guest_store_lookup (store, "demo");
   g_assert_nonnull (guest);
   g_assert_true (g_file_test (disk, G_FILE_TEST_IS_REGULAR));
-  g_assert_cmpuint (gh_guest_config_get_n_nics (gh_guest_get_config (guest)), ==, 0);
+  g_assert_cmpuint (gh_guest_config_get_n_nics (gh_guest_get_config (guest)), ==, 1);
   wait_for_state (store, "demo", GH_GUEST_STATE_RUNNING, START_TIMEOUT_MS);
 
   page = gh_window_get_current_page (f->window);
