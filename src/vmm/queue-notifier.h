@@ -10,10 +10,11 @@
 #include "kvm/kvm-vm.h"
 #include "virtio/virtio-pci.h"
 
-/* Binds each queue of a virtio-pci device to a KVM ioeventfd: a driver's
- * notification then costs the vCPU no exit to us, and the kick runs on the
- * main loop. The addresses follow the device's BAR wherever the guest moves
- * it, and queue_notifier_attach() registers them again on a rebuilt VM. */
+/* Binds each queue of a virtio-pci device that its driver uses (it has
+ * notified it once, through an exit) to a KVM ioeventfd: later notifications
+ * cost the vCPU no exit to us, and the kick runs on the main loop. The
+ * addresses follow the device's BAR wherever the guest moves it, and
+ * queue_notifier_attach() registers them again on a rebuilt VM. */
 typedef struct QueueNotifier QueueNotifier;
 
 QueueNotifier *queue_notifier_new    (KvmVm         *kvm,

@@ -55,6 +55,10 @@ struct VirtioPci
   void           (*notify_moved) (void      *opaque,
                                   VirtioPci *vp);
   void            *notify_opaque;
+  void           (*exit_kick)    (void      *opaque,
+                                  VirtioPci *vp,
+                                  unsigned   queue);
+  void            *exit_kick_opaque;
 };
 
 static void
@@ -525,7 +529,19 @@ virtio_pci_bar_write_value (VirtioPci *vp,
       break;
     case VIRTIO_PCI_NOTIFY_OFFSET:
       /* The data (the queue index) is redundant with the address. */
-      virtio_pci_kick (vp, (unsigned) (off / VIRTIO_PCI_NOTIFY_MULTIPLIER));
+      {
+        unsigned queue = (unsigned) (off / VIRTIO_PCI_NOTIFY_MULTIPLIER);
+        void (*exit_kick) (void *, VirtioPci *, unsigned);
+        void *exit_kick_opaque;
+
+        virtio_pci_kick (vp, queue);
+        pthread_mutex_lock (&vp->lock);
+        exit_kick = vp->exit_kick;
+        exit_kick_opaque = vp->exit_kick_opaque;
+        pthread_mutex_unlock (&vp->lock);
+        if (exit_kick != NULL)
+          exit_kick (exit_kick_opaque, vp, queue);
+      }
       break;
     default:
       break;       /* the ISR is read-only */
@@ -814,6 +830,19 @@ virtio_pci_set_notify_listener (VirtioPci  *vp,
   pthread_mutex_lock (&vp->lock);
   vp->notify_moved = moved;
   vp->notify_opaque = opaque;
+  pthread_mutex_unlock (&vp->lock);
+}
+
+void
+virtio_pci_set_exit_kick_listener (VirtioPci  *vp,
+                                   void      (*kicked) (void      *opaque,
+                                                        VirtioPci *vp,
+                                                        unsigned   queue),
+                                   void       *opaque)
+{
+  pthread_mutex_lock (&vp->lock);
+  vp->exit_kick = kicked;
+  vp->exit_kick_opaque = opaque;
   pthread_mutex_unlock (&vp->lock);
 }
 

@@ -61,6 +61,14 @@ void       virtio_pci_set_notify_listener (VirtioPci    *vp,
                                            void        (*moved) (void      *opaque,
                                                                  VirtioPci *vp),
                                            void         *opaque);
+/* Called (no lock held, on the vCPU thread) after a notification reached
+ * the device through BAR 4 itself, that is with nothing (no ioeventfd) in
+ * front of the address. */
+void       virtio_pci_set_exit_kick_listener (VirtioPci *vp,
+                                              void     (*kicked) (void      *opaque,
+                                                                  VirtioPci *vp,
+                                                                  unsigned   queue),
+                                              void      *opaque);
 /* What a write to the queue's notify address does. */
 void       virtio_pci_kick                (VirtioPci    *vp,
                                            unsigned      queue);
