@@ -1097,6 +1097,31 @@ vmm_free_devices (Vmm *vmm)
   io_bus_destroy (&vmm->mmio_bus);
 }
 
+/* The canonical 8-4-4-4-12 text (main.c has checked it) as 16 bytes in
+ * RFC 4122 order, for SMBIOS. NULL when there is no UUID or it is not in
+ * that form. */
+static const uint8_t *
+vmm_uuid_bytes (const char *text,
+                uint8_t     out[16])
+{
+  unsigned n = 0;
+
+  if (text == NULL)
+    return NULL;
+  for (const char *p = text; *p != '\0'; p++)
+    {
+      unsigned hi, lo;
+
+      if (*p == '-')
+        continue;
+      if (n == 16 || sscanf (p, "%1x%1x", &hi, &lo) != 2)
+        return NULL;
+      out[n++] = (uint8_t) (hi << 4 | lo);
+      p++;
+    }
+  return n == 16 ? out : NULL;
+}
+
 /* First, so that a kernel that cannot boot is reported before anything
  * else is attempted; on reset it is loaded again into the cleared RAM. */
 static int
@@ -1104,12 +1129,14 @@ vmm_stage_kernel (Vmm      *vmm,
                   VmmError *err)
 {
   const VmmConfig *cfg = &vmm->config;
+  uint8_t uuid[16];
   KernelBootConfig boot = {
     .kernel_path = cfg->kernel_path,
     .initrd_path = cfg->initrd_path,
     .cmdline = cfg->cmdline,
     .n_vcpus = cfg->n_vcpus,
     .has_8259 = cfg->irqchip == VMM_IRQCHIP_KERNEL,
+    .uuid = vmm_uuid_bytes (cfg->uuid, uuid),
   };
 
   return kernel_boot_load (&vmm->mem, &boot, &vmm->boot_cpu, err);

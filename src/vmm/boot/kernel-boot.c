@@ -19,6 +19,7 @@
 #include "kernel-boot-private.h"
 #include "layout.h"
 #include "pvh.h"
+#include "smbios.h"
 
 /* Page-table entry bits: present, writable, and (in a page directory) a
  * 2 MiB page rather than a pointer to a page table. */
@@ -317,6 +318,7 @@ kernel_boot_load (const GuestMemory      *mem,
 {
   BootContext ctx = { .mem = mem, .cfg = cfg };
   uint8_t magic[BZIMAGE_HEADER_MAGIC_OFFSET + 4] = { 0 };
+  SmbiosConfig smbios;
   BootFile kernel;
   int ret;
 
@@ -345,6 +347,15 @@ kernel_boot_load (const GuestMemory      *mem,
     }
   if ((ret = acpi_build_tables (mem, BOOT_ACPI_START, BOOT_ACPI_END, cfg->n_vcpus, cfg->has_8259,
                                 &ctx.rsdp_gpa, err)) < 0)
+    return ret;
+  /* The RAM size is the GuestMemory's, all of it: the guest owns what a
+   * balloon later takes back, just as a PC's DIMMs stay its size. */
+  smbios = (SmbiosConfig) {
+    .uuid = cfg->uuid,
+    .n_vcpus = cfg->n_vcpus,
+    .ram_size = guest_memory_ram_size (mem),
+  };
+  if ((ret = smbios_build_tables (mem, BOOT_SMBIOS_START, BOOT_SMBIOS_END, &smbios, err)) < 0)
     return ret;
 
   if ((ret = boot_file_open (&kernel, cfg->kernel_path, "kernel", err)) < 0)

@@ -14,9 +14,9 @@
 
 /* Direct kernel boot: the VMM plays boot loader. It loads a kernel (an ELF
  * image with a PVH entry note, or a Linux bzImage) and an optional initrd into
- * guest RAM, writes the boot structures, the e820 map and ACPI tables, and
- * describes the state the boot vCPU must start in. The low-memory layout is
- * in boot/layout.h. */
+ * guest RAM, writes the boot structures, the e820 map, the ACPI and SMBIOS
+ * tables, and describes the state the boot vCPU must start in. The low-memory
+ * layout is in boot/layout.h. */
 
 typedef struct
 {
@@ -25,6 +25,7 @@ typedef struct
   const char *cmdline;       /* NULL: empty */
   unsigned    n_vcpus;       /* LAPIC ids 0..n-1 */
   bool        has_8259;      /* the machine has PC-AT PICs (for the MADT) */
+  const uint8_t *uuid;       /* 16 bytes, RFC 4122 order, for SMBIOS; NULL: none */
 } KernelBootConfig;
 
 typedef enum

@@ -23,7 +23,8 @@
  *   0x9fc00 - 0x9ffff  EBDA                   \
  *   0xa0000 - 0xbffff  VGA window              > reserved in the e820 map
  *   0xc0000 - 0xdffff  option ROMs             |
- *   0xe0000 - 0xfffff  BIOS area: ACPI tables /
+ *   0xe0000 - 0xeffff  BIOS area: ACPI tables  |
+ *   0xf0000 - 0xfffff  SMBIOS tables          /
  *   0x100000 -         kernel, then free RAM, initrd at the top of low RAM
  *
  * All of it is RAM as far as KVM is concerned; "reserved" only tells the
@@ -77,4 +78,9 @@
 /* ACPI tables: the RSDP must sit on a 16-byte boundary in 0xe0000..0xfffff
  * for guests (and SeaBIOS-era OSes) that scan for it instead of being told. */
 #define BOOT_ACPI_START             0xe0000ull
-#define BOOT_ACPI_END               0x100000ull
+#define BOOT_ACPI_END               0xf0000ull
+
+/* SMBIOS entry points and structures: guests without EFI find them by
+ * scanning 0xf0000..0xfffff on 16-byte boundaries. */
+#define BOOT_SMBIOS_START           0xf0000ull
+#define BOOT_SMBIOS_END             0x100000ull
