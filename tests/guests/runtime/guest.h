@@ -101,6 +101,12 @@ void *guest_alloc (size_t size, size_t align);
 /* How many bytes guest_alloc() could still hand out at this alignment. */
 size_t guest_alloc_available (size_t align);
 
+/* Sleeping on the local APIC's TSC-deadline timer (runtime/timer.c): guest_timer_init() returns
+ * false where the timer does not fire (QEMU's TCG CPU model), and guest_sleep_until() then
+ * spins until the deadline instead of halting. */
+bool guest_timer_init (void);
+void guest_sleep_until (uint64_t deadline);
+
 /* PCI configuration space: through mechanism #1 (ports 0xcf8/0xcfc) until pci_setup() has
  * found an ECAM in the ACPI MCFG table, then through the ECAM for the buses it covers. */
 #define PCI_BDF(bus, dev, fn) ((uint16_t) (((bus) << 8) | ((dev) << 3) | (fn)))
