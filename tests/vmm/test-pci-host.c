@@ -69,8 +69,11 @@ machine_reset_request (void *opaque)
   m->n_reset_requests++;
 }
 
+/* firmware: the machine SeaBIOS boots, an i440FX without ECAM whose BIOS
+ * assigns the BARs. */
 static void
-machine_init (Machine *m)
+machine_init_full (Machine *m,
+                   bool     firmware)
 {
   PciHostConfig config = { 0 };
 
@@ -79,7 +82,8 @@ machine_init (Machine *m)
   io_bus_init (&m->mmio);
   config.pio = &m->pio;
   config.mmio = &m->mmio;
-  config.ecam_base = PCI_HOST_ECAM_BASE;
+  config.ecam_base = firmware ? 0 : PCI_HOST_ECAM_BASE;
+  config.firmware_assigns = firmware;
   config.msi = machine_msi;
   config.msi_opaque = m;
   config.reset_request = machine_reset_request;
@@ -91,6 +95,12 @@ machine_init (Machine *m)
     }
   m->host = pci_host_new (&config);
   g_assert_nonnull (m->host);
+}
+
+static void
+machine_init (Machine *m)
+{
+  machine_init_full (m, false);
 }
 
 static void
@@ -444,7 +454,7 @@ test_bar_sizing (void)
   cf8_write (&m, 0, d, PCI_COMMAND, 0, 2);
   for (unsigned i = 0; i < 6; i++)
     cf8_write (&m, 0, d, PCI_BASE_ADDRESS_0 + 4 * i, 0xffffffffu, 4);
-  g_assert_cmphex (cf8_read (&m, 0, d, PCI_BASE_ADDRESS_0, 4), ==, 0x0000ffe1u);
+  g_assert_cmphex (cf8_read (&m, 0, d, PCI_BASE_ADDRESS_0, 4), ==, 0xffffffe1u);
   g_assert_cmphex (cf8_read (&m, 0, d, PCI_BASE_ADDRESS_0 + 4, 4), ==, 0xfffff000u);
   g_assert_cmphex (cf8_read (&m, 0, d, PCI_BASE_ADDRESS_0 + 8, 4), ==, 0xfff0000cu);
   g_assert_cmphex (cf8_read (&m, 0, d, PCI_BASE_ADDRESS_0 + 12, 4), ==, 0xffffffffu);
@@ -990,6 +1000,310 @@ test_bad_bars (void)
   g_assert_null (pci_device_new (&info, NULL, NULL));
 }
 
+static void
+test_multifunction (void)
+{
+  Machine m;
+  FakeFn a, b, c;
+
+  machine_init (&m);
+  fake_fn_init (&a, 1);
+  fake_fn_init (&b, 2);
+  fake_fn_init (&c, 1);
+  g_assert_cmpint (pci_host_add_function (m.host, a.pci, 3, 0), ==, 3);
+  /* Alone in its slot: a plain header. */
+  g_assert_cmphex (cf8_read (&m, 0, PCI_DEVFN (3, 0), PCI_HEADER_TYPE, 1), ==, 0);
+  g_assert_cmpint (pci_host_add_function (m.host, b.pci, 3, 2), ==, 3);
+  g_assert_cmpint (pci_host_add_function (m.host, c.pci, 3, 7), ==, 3);
+
+  /* Function 0 now says there is more to find, and both mechanisms find it. */
+  g_assert_cmphex (cf8_read (&m, 0, PCI_DEVFN (3, 0), PCI_HEADER_TYPE, 1), ==,
+                   PCI_HEADER_TYPE_MULTIFUNC);
+  g_assert_cmphex (ecam_read (&m, PCI_DEVFN (3, 0), PCI_HEADER_TYPE, 1), ==,
+                   PCI_HEADER_TYPE_MULTIFUNC);
+  g_assert_cmphex (cf8_read (&m, 0, PCI_DEVFN (3, 2), PCI_VENDOR_ID, 4), ==, 0x56781234u);
+  g_assert_cmphex (ecam_read (&m, PCI_DEVFN (3, 7), PCI_VENDOR_ID, 4), ==, 0x56781234u);
+  g_assert_cmphex (cf8_read (&m, 0, PCI_DEVFN (3, 2), PCI_HEADER_TYPE, 1), ==, 0);
+  g_assert_cmphex (cf8_read (&m, 0, PCI_DEVFN (3, 1), PCI_VENDOR_ID, 4), ==, 0xffffffffu);
+  g_assert_true (pci_host_get_function (m.host, 3, 2) == b.pci);
+  g_assert_null (pci_host_get_function (m.host, 3, 1));
+  g_assert_null (pci_host_get_function (m.host, 3, 8));
+  g_assert_cmphex (pci_device_get_devfn (c.pci), ==, PCI_DEVFN (3, 7));
+
+  /* Each function has its own configuration space. */
+  cf8_write (&m, 0, PCI_DEVFN (3, 2), PCI_INTERRUPT_LINE, 0x05, 1);
+  ecam_write (&m, PCI_DEVFN (3, 7), PCI_INTERRUPT_LINE, 0x07, 1);
+  g_assert_cmphex (cf8_read (&m, 0, PCI_DEVFN (3, 2), PCI_INTERRUPT_LINE, 1), ==, 0x05);
+  g_assert_cmphex (cf8_read (&m, 0, PCI_DEVFN (3, 7), PCI_INTERRUPT_LINE, 1), ==, 0x07);
+  g_assert_cmphex (cf8_read (&m, 0, PCI_DEVFN (3, 0), PCI_INTERRUPT_LINE, 1), ==, 19);
+  g_assert_cmpuint (b.n_config_writes, ==, 1);
+  g_assert_cmpuint (c.n_config_writes, ==, 1);
+  g_assert_cmpuint (a.n_config_writes, ==, 0);
+
+  /* Their BARs do not collide; a guest cannot clear the multi-function bit;
+   * a reset keeps it. */
+  {
+    uint64_t addr_a, addr_b;
+
+    g_assert_true (pci_device_bar_address (a.pci, 1, &addr_a));
+    g_assert_true (pci_device_bar_address (b.pci, 1, &addr_b));
+    g_assert_cmphex (addr_a, !=, addr_b);
+  }
+  cf8_write (&m, 0, PCI_DEVFN (3, 0), PCI_HEADER_TYPE, 0, 1);
+  pci_host_reset (m.host);
+  g_assert_cmphex (cf8_read (&m, 0, PCI_DEVFN (3, 0), PCI_HEADER_TYPE, 1), ==,
+                   PCI_HEADER_TYPE_MULTIFUNC);
+  g_assert_cmpuint (b.n_resets, ==, 1);
+  g_assert_cmpuint (c.n_resets, ==, 1);
+
+  /* INTx of another function: same slot, its own pin. Slot 3 pin B is
+   * line (3 + 2 - 1) mod 4 = 0. */
+  set_level (&b, true);
+  g_assert_true (m.line[0]);
+  set_level (&b, false);
+  g_assert_false (m.line[0]);
+
+  /* Bad places. */
+  {
+    FakeFn d;
+
+    fake_fn_init (&d, 0);
+    g_assert_cmpint (pci_host_add_function (m.host, d.pci, 3, 2), ==, -EBUSY);
+    g_assert_cmpint (pci_host_add_function (m.host, d.pci, 3, 8), ==, -EINVAL);
+    g_assert_cmpint (pci_host_add_function (m.host, d.pci, 0, 1), ==, -EINVAL);
+    g_assert_cmpint (pci_host_add_function (m.host, d.pci, 32, 0), ==, -EINVAL);
+    g_assert_cmpint (pci_host_add_function (m.host, d.pci, -1, 1), ==, -EINVAL);
+    g_assert_cmpint (pci_host_add_function (m.host, a.pci, 4, 0), ==, -EINVAL);
+    pci_device_free (d.pci);
+  }
+
+  machine_destroy (&m);
+  pci_device_free (a.pci);
+  pci_device_free (b.pci);
+  pci_device_free (c.pci);
+}
+
+static void
+test_function0_absent (void)
+{
+  Machine m;
+  FakeFn a, b, c;
+
+  machine_init (&m);
+  fake_fn_init (&a, 1);
+  fake_fn_init (&b, 1);
+  fake_fn_init (&c, 1);
+  g_assert_cmpint (pci_host_add_function (m.host, b.pci, 1, 1), ==, 1);
+
+  /* Without function 0 the slot is empty to both mechanisms. */
+  g_assert_cmphex (cf8_read (&m, 0, PCI_DEVFN (1, 1), PCI_VENDOR_ID, 4), ==, 0xffffffffu);
+  g_assert_cmphex (ecam_read (&m, PCI_DEVFN (1, 1), PCI_VENDOR_ID, 4), ==, 0xffffffffu);
+  cf8_write (&m, 0, PCI_DEVFN (1, 1), PCI_INTERRUPT_LINE, 0x05, 1);
+  ecam_write (&m, PCI_DEVFN (1, 1), PCI_INTERRUPT_LINE, 0x05, 1);
+  g_assert_cmpuint (b.n_config_writes, ==, 0);
+  g_assert_cmphex (cf8_read (&m, 0, PCI_DEVFN (1, 0), PCI_VENDOR_ID, 4), ==, 0xffffffffu);
+  /* ... but not free: "first free slot" passes it by. */
+  g_assert_cmpint (pci_host_add_device (m.host, c.pci, -1), ==, 2);
+
+  /* Function 0 arrives last and still gets the multi-function bit. */
+  g_assert_cmpint (pci_host_add_function (m.host, a.pci, 1, 0), ==, 1);
+  g_assert_cmphex (cf8_read (&m, 0, PCI_DEVFN (1, 0), PCI_HEADER_TYPE, 1), ==,
+                   PCI_HEADER_TYPE_MULTIFUNC);
+  g_assert_cmphex (cf8_read (&m, 0, PCI_DEVFN (1, 1), PCI_VENDOR_ID, 4), ==, 0x56781234u);
+  g_assert_cmphex (ecam_read (&m, PCI_DEVFN (1, 1), PCI_VENDOR_ID, 4), ==, 0x56781234u);
+  g_assert_cmphex (cf8_read (&m, 0, PCI_DEVFN (2, 0), PCI_HEADER_TYPE, 1), ==, 0);
+
+  machine_destroy (&m);
+  pci_device_free (a.pci);
+  pci_device_free (b.pci);
+  pci_device_free (c.pci);
+}
+
+static void
+test_declared_multifunction (void)
+{
+  Machine m;
+  PciDeviceInfo info = { .vendor_id = 0x8086, .device_id = 0x7000, .class_code = 0x060100,
+                         .multifunction = true };
+  PciDevice *dev = pci_device_new (&info, NULL, NULL);
+
+  machine_init (&m);
+  g_assert_cmpint (pci_host_add_device (m.host, dev, 1), ==, 1);
+  g_assert_cmphex (cf8_read (&m, 0, PCI_DEVFN (1, 0), PCI_HEADER_TYPE, 1), ==,
+                   PCI_HEADER_TYPE_MULTIFUNC);
+  g_assert_cmphex (cf8_read (&m, 0, PCI_DEVFN (1, 1), PCI_VENDOR_ID, 4), ==, 0xffffffffu);
+  machine_destroy (&m);
+  pci_device_free (dev);
+}
+
+/* Under firmware, functions come up as after power-on and the guest does
+ * everything; sizing, assignment and decoding work as a BIOS does them. */
+static void
+test_firmware_mode (void)
+{
+  Machine m;
+  FakeFn fn;
+  const uint8_t d = PCI_DEVFN (5, 0);
+  uint64_t addr;
+  uint32_t value;
+
+  machine_init_full (&m, true);
+  /* No ECAM: only 0xcf8 and 0xcfc are on the buses. */
+  g_assert_cmpuint (m.mmio.n_ranges, ==, 0);
+  g_assert_cmpuint (m.pio.n_ranges, ==, 2);
+  g_assert_false (io_bus_read (&m.mmio, ecam_addr (0, 0, 0), &value, 4));
+
+  fake_fn_init (&fn, 1);
+  g_assert_cmpint (pci_host_add_device (m.host, fn.pci, 5), ==, 5);
+  g_assert_cmphex (cf8_read (&m, 0, d, PCI_COMMAND, 2), ==, 0);
+  g_assert_cmphex (cf8_read (&m, 0, d, PCI_BASE_ADDRESS_0, 4), ==, PCI_BAR_SPACE_IO);
+  g_assert_cmphex (cf8_read (&m, 0, d, PCI_BASE_ADDRESS_0 + 4, 4), ==, 0);
+  g_assert_cmphex (cf8_read (&m, 0, d, PCI_BASE_ADDRESS_0 + 8, 4), ==, 0x0c);
+  g_assert_cmphex (cf8_read (&m, 0, d, PCI_BASE_ADDRESS_0 + 12, 4), ==, 0);
+  g_assert_cmphex (cf8_read (&m, 0, d, PCI_INTERRUPT_LINE, 1), ==, 0);
+  g_assert_cmphex (cf8_read (&m, 0, d, PCI_INTERRUPT_PIN, 1), ==, 1);
+  g_assert_false (pci_device_bar_address (fn.pci, 0, NULL));
+  g_assert_false (pci_device_bar_address (fn.pci, 1, NULL));
+  g_assert_cmpuint (fn.n_moves, ==, 0);
+  g_assert_cmpuint (m.pio.n_ranges, ==, 2);
+
+  /* Sizing, as SeaBIOS's pci_bios_get_bar: all-ones, read, restore. */
+  cf8_write (&m, 0, d, PCI_BASE_ADDRESS_0, 0xffffffffu, 4);
+  g_assert_cmphex (cf8_read (&m, 0, d, PCI_BASE_ADDRESS_0, 4), ==, 0xffffffe1u);
+  cf8_write (&m, 0, d, PCI_BASE_ADDRESS_0 + 4, 0xffffffffu, 4);
+  g_assert_cmphex (cf8_read (&m, 0, d, PCI_BASE_ADDRESS_0 + 4, 4), ==, 0xfffff000u);
+  cf8_write (&m, 0, d, PCI_BASE_ADDRESS_0 + 8, 0xffffffffu, 4);
+  cf8_write (&m, 0, d, PCI_BASE_ADDRESS_0 + 12, 0xffffffffu, 4);
+  g_assert_cmphex (cf8_read (&m, 0, d, PCI_BASE_ADDRESS_0 + 8, 4), ==, 0xfff0000cu);
+  g_assert_cmphex (cf8_read (&m, 0, d, PCI_BASE_ADDRESS_0 + 12, 4), ==, 0xffffffffu);
+  g_assert_cmpuint (fn.n_moves, ==, 0);
+
+  /* The BIOS's assignment, then decoding on. */
+  cf8_write (&m, 0, d, PCI_BASE_ADDRESS_0, 0xc040, 4);
+  cf8_write (&m, 0, d, PCI_BASE_ADDRESS_0 + 4, 0xfebf1000u, 4);
+  cf8_write (&m, 0, d, PCI_BASE_ADDRESS_0 + 8, 0xfe000000u, 4);
+  cf8_write (&m, 0, d, PCI_BASE_ADDRESS_0 + 12, 0, 4);
+  cf8_write (&m, 0, d, PCI_INTERRUPT_LINE, 11, 1);
+  g_assert_cmpuint (fn.n_moves, ==, 0);
+  cf8_write (&m, 0, d, PCI_COMMAND, PCI_COMMAND_IO | PCI_COMMAND_MEMORY | PCI_COMMAND_SERR, 2);
+  g_assert_cmpuint (fn.n_moves, ==, 3);
+  g_assert_true (pci_device_bar_address (fn.pci, 0, &addr));
+  g_assert_cmphex (addr, ==, 0xc040);
+  g_assert_true (pci_device_bar_address (fn.pci, 2, &addr));
+  g_assert_cmphex (addr, ==, 0xfe000000u);
+  g_assert_true (io_bus_read (&m.mmio, 0xfebf1008u, &value, 4));
+  g_assert_cmphex (fn.last_offset, ==, 8);
+
+  /* Reset: back to power-on, not to what the BIOS did. */
+  pci_host_reset (m.host);
+  g_assert_cmpuint (fn.n_resets, ==, 1);
+  g_assert_cmphex (cf8_read (&m, 0, d, PCI_COMMAND, 2), ==, 0);
+  g_assert_cmphex (cf8_read (&m, 0, d, PCI_BASE_ADDRESS_0 + 4, 4), ==, 0);
+  g_assert_cmphex (cf8_read (&m, 0, d, PCI_BASE_ADDRESS_0 + 8, 4), ==, 0x0c);
+  g_assert_cmphex (cf8_read (&m, 0, d, PCI_INTERRUPT_LINE, 1), ==, 0);
+  g_assert_false (pci_device_bar_address (fn.pci, 0, NULL));
+  g_assert_false (pci_device_bar_address (fn.pci, 2, NULL));
+  g_assert_false (io_bus_read (&m.mmio, 0xfebf1008u, &value, 4));
+  g_assert_cmpuint (m.pio.n_ranges, ==, 2);
+  g_assert_false (fn.last_mapped);
+
+  machine_destroy (&m);
+  pci_device_free (fn.pci);
+}
+
+/* Under firmware the lines are PIRQA-D and follow the PIIX3's wiring:
+ * line = (slot + pin - 2) mod 4. */
+static void
+test_firmware_swizzle (void)
+{
+  static const struct
+  {
+    int     slot;
+    uint8_t pin;
+    unsigned line;
+  } cases[] = {
+    { 1, 1, 0 }, { 2, 1, 1 }, { 3, 1, 2 }, { 4, 1, 3 }, { 5, 1, 0 },
+    { 6, 2, 2 }, { 7, 4, 1 }, { 31, 3, 0 },
+  };
+
+  for (unsigned i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      Machine m;
+      FakeFn fn;
+
+      machine_init_full (&m, true);
+      fake_fn_init (&fn, cases[i].pin);
+      g_assert_cmpint (pci_host_add_device (m.host, fn.pci, cases[i].slot), ==, cases[i].slot);
+      set_level (&fn, true);
+      for (unsigned l = 0; l < PCI_HOST_N_INTX; l++)
+        g_assert_true (m.line[l] == (l == cases[i].line));
+      set_level (&fn, false);
+      g_assert_false (m.line[cases[i].line]);
+      /* What the ACPI tables are built from agrees, in both modes. */
+      g_assert_cmpuint (pci_host_swizzle (true, cases[i].slot, cases[i].pin), ==, cases[i].line);
+      g_assert_cmpuint (pci_host_swizzle (false, cases[i].slot, cases[i].pin), ==,
+                        (cases[i].line + 1) % PCI_HOST_N_INTX);
+      machine_destroy (&m);
+      pci_device_free (fn.pci);
+    }
+}
+
+static void
+test_host_bridge_registers (void)
+{
+  Machine m;
+  uint32_t pam_lo, pam_hi;
+
+  machine_init_full (&m, true);
+  /* What SeaBIOS's qemu_detect() looks for. */
+  g_assert_cmphex (cf8_read (&m, 0, 0, PCI_SUBSYSTEM_VENDOR_ID, 2), ==, 0x1af4);
+  g_assert_cmphex (cf8_read (&m, 0, 0, PCI_SUBSYSTEM_ID, 2), ==, 0x1100);
+  /* Subsystem ids are read-only. */
+  cf8_write (&m, 0, 0, PCI_SUBSYSTEM_VENDOR_ID, 0, 4);
+  g_assert_cmphex (cf8_read (&m, 0, 0, PCI_SUBSYSTEM_VENDOR_ID, 4), ==, 0x11001af4u);
+
+  /* Power-on: PAM all "not RAM", SMRAM at its hardwired segment. */
+  for (unsigned i = 0; i < PCI_HOST_N_PAM; i++)
+    g_assert_cmphex (cf8_read (&m, 0, 0, PCI_HOST_PAM0 + i, 1), ==, PCI_HOST_PAM_RESET);
+  g_assert_cmphex (cf8_read (&m, 0, 0, PCI_HOST_SMRAM, 1), ==, 0x02);
+
+  /* SeaBIOS's make_bios_writable(): two dwords at 0x58, PAM0 & 0x10 tells
+   * whether RAM is already there (it must not be: see pci-host.h). */
+  pam_lo = cf8_read (&m, 0, 0, 0x58, 4);
+  pam_hi = cf8_read (&m, 0, 0, 0x5c, 4);
+  g_assert_cmphex ((pam_lo >> 8) & 0x10, ==, 0);
+  pam_lo = (pam_lo & 0xff) | 0x30u << 8 | 0x3333u << 16;
+  pam_hi = 0x33333333u;
+  cf8_write (&m, 0, 0, 0x58, pam_lo, 4);
+  cf8_write (&m, 0, 0, 0x5c, pam_hi, 4);
+  g_assert_cmphex (cf8_read (&m, 0, 0, 0x58, 4), ==, pam_lo);
+  g_assert_cmphex (cf8_read (&m, 0, 0, 0x5c, 4), ==, pam_hi);
+  /* make_bios_readonly(). */
+  cf8_write (&m, 0, 0, PCI_HOST_PAM0, 0x10, 1);
+  cf8_write (&m, 0, 0, PCI_HOST_PAM0 + 1, 0x11, 1);
+  g_assert_cmphex (cf8_read (&m, 0, 0, PCI_HOST_PAM0, 2), ==, 0x1110);
+
+  /* Unimplemented bits stay 0, C_BASE_SEG stays 010b. */
+  cf8_write (&m, 0, 0, PCI_HOST_PAM0, 0xff, 1);
+  cf8_write (&m, 0, 0, PCI_HOST_PAM0 + 6, 0xff, 1);
+  g_assert_cmphex (cf8_read (&m, 0, 0, PCI_HOST_PAM0, 1), ==, 0x30);
+  g_assert_cmphex (cf8_read (&m, 0, 0, PCI_HOST_PAM0 + 6, 1), ==, 0x33);
+  cf8_write (&m, 0, 0, PCI_HOST_SMRAM, 0xff, 1);
+  g_assert_cmphex (cf8_read (&m, 0, 0, PCI_HOST_SMRAM, 1), ==, 0x7a);
+  cf8_write (&m, 0, 0, PCI_HOST_SMRAM, 0x00, 1);
+  g_assert_cmphex (cf8_read (&m, 0, 0, PCI_HOST_SMRAM, 1), ==, 0x02);
+  cf8_write (&m, 0, 0, PCI_HOST_SMRAM, 0x4a, 1);
+  g_assert_cmphex (cf8_read (&m, 0, 0, PCI_HOST_SMRAM, 1), ==, 0x4a);
+
+  /* Reset: power-on values again. */
+  pci_host_reset (m.host);
+  g_assert_cmphex (cf8_read (&m, 0, 0, 0x58, 4) >> 8, ==, 0);
+  g_assert_cmphex (cf8_read (&m, 0, 0, 0x5c, 4), ==, 0);
+  g_assert_cmphex (cf8_read (&m, 0, 0, PCI_HOST_SMRAM, 1), ==, 0x02);
+  g_assert_cmphex (cf8_read (&m, 0, 0, 0x00, 4), ==, 0x12378086u);
+  machine_destroy (&m);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1009,5 +1323,11 @@ main (int   argc,
   g_test_add_func ("/vmm/pci-host/intx-msix-suppresses", test_intx_msix_suppresses);
   g_test_add_func ("/vmm/pci-host/intx-concurrent", test_intx_concurrent);
   g_test_add_func ("/vmm/pci-host/reset-control", test_reset_control);
+  g_test_add_func ("/vmm/pci-host/multifunction", test_multifunction);
+  g_test_add_func ("/vmm/pci-host/function0-absent", test_function0_absent);
+  g_test_add_func ("/vmm/pci-host/declared-multifunction", test_declared_multifunction);
+  g_test_add_func ("/vmm/pci-host/firmware-mode", test_firmware_mode);
+  g_test_add_func ("/vmm/pci-host/firmware-swizzle", test_firmware_swizzle);
+  g_test_add_func ("/vmm/pci-host/host-bridge-registers", test_host_bridge_registers);
   return g_test_run ();
 }

@@ -57,7 +57,7 @@ struct PciDevice
 
   bool                intx_raw;     /* the owner's last answer; mirrored in STATUS.INTERRUPT */
 
-  /* Set once by pci_host_add_device, before the guest runs. */
+  /* Set once by pci_host_add_function, before the guest runs. */
   PciHost            *host;
   uint8_t             devfn;
   IoBus              *pio;
@@ -102,6 +102,8 @@ void _pci_device_set_bar_address   (PciDevice *dev,
                                     unsigned   bar,
                                     uint64_t   addr);
 void _pci_device_save_reset_state  (PciDevice *dev);
+/* Header type bit 7, now and after every reset. */
+void _pci_device_set_multifunction (PciDevice *dev);
 void _pci_device_update_mappings   (PciDevice *dev);
 bool _pci_device_intx_effective    (PciDevice *dev);
 

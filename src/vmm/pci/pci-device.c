@@ -76,7 +76,8 @@ pci_device_new (const PciDeviceInfo *info,
   pci_config_store (dev->config + PCI_DEVICE_ID, info->device_id, 2);
   dev->config[PCI_REVISION_ID] = info->revision;
   pci_config_store (dev->config + PCI_CLASS_PROG, info->class_code, 3);
-  dev->config[PCI_HEADER_TYPE] = PCI_HEADER_TYPE_NORMAL;
+  dev->config[PCI_HEADER_TYPE] = PCI_HEADER_TYPE_NORMAL
+                                 | (info->multifunction ? PCI_HEADER_TYPE_MULTIFUNC : 0);
   pci_config_store (dev->config + PCI_SUBSYSTEM_VENDOR_ID, info->subsystem_vendor_id, 2);
   pci_config_store (dev->config + PCI_SUBSYSTEM_ID, info->subsystem_id, 2);
   dev->config[PCI_INTERRUPT_PIN] = info->interrupt_pin;
@@ -125,10 +126,13 @@ pci_device_set_bar (PciDevice      *dev,
   switch (type)
     {
     case PCI_BAR_IO:
-      /* x86 port space is 64 KiB; Linux sizes I/O BARs in 16 bits. */
+      /* All 32 address bits are writable, as on QEMU's devices: SeaBIOS
+       * sizes an I/O BAR in 32 bits and takes hard-wired-zero upper bits
+       * for a 4 GiB request. Only addresses in the 64 KiB port space
+       * decode (pci_device_bar_decode_locked). */
       if (size < 4 || size > 0x100)
         return -EINVAL;
-      mask = ~(size - 1) & 0xfffc;
+      mask = ~(size - 1) & PCI_BAR_IO_MASK;
       flags = PCI_BAR_SPACE_IO;
       prefetchable = false;
       break;
@@ -333,6 +337,8 @@ pci_device_bar_decode_locked (PciDevice *dev,
       if (!(command & PCI_COMMAND_IO))
         return false;
       a = lo & PCI_BAR_IO_MASK;
+      if (a > 0x10000 - bar->size)
+        return false;
       break;
     case PCI_BAR_MEM32:
       if (!(command & PCI_COMMAND_MEMORY))
@@ -519,6 +525,15 @@ _pci_device_set_bar_address (PciDevice *dev,
   pci_config_store (dev->config + reg, lo, 4);
   if (dev->bars[bar].type == PCI_BAR_MEM64)
     pci_config_store (dev->config + reg + 4, (uint32_t) (addr >> 32), 4);
+  pthread_mutex_unlock (&dev->lock);
+}
+
+void
+_pci_device_set_multifunction (PciDevice *dev)
+{
+  pthread_mutex_lock (&dev->lock);
+  dev->config[PCI_HEADER_TYPE] |= PCI_HEADER_TYPE_MULTIFUNC;
+  dev->reset_config[PCI_HEADER_TYPE] |= PCI_HEADER_TYPE_MULTIFUNC;
   pthread_mutex_unlock (&dev->lock);
 }
 

@@ -54,6 +54,10 @@ typedef struct
   uint32_t class_code;          /* base class << 16 | subclass << 8 | programming interface */
   uint8_t  interrupt_pin;       /* 0: no INTx, 1-4: INTA#-INTD# */
   bool     extended;            /* 4 KiB configuration space (PCIe), else 256 bytes */
+  /* Function 0 of a device that has (or, like a PIIX3, always says it has)
+   * more functions. The host bridge also sets it on function 0 by itself
+   * when a second function joins the slot. */
+  bool     multifunction;
 } PciDeviceInfo;
 
 typedef struct
@@ -168,7 +172,8 @@ bool       pci_device_msix_pending    (PciDevice           *dev,
 unsigned   pci_device_msix_n_vectors  (PciDevice           *dev);
 
 /* Back to the configuration the function had when it was added to the host
- * bridge (BARs where the VMM put them), MSI-X masked; then the owner's reset. */
+ * bridge (BARs where the VMM put them, or unassigned and not decoded when
+ * firmware assigns them), MSI-X masked; then the owner's reset. */
 void       pci_device_reset           (PciDevice           *dev);
 
 /* Bus, device and function number, 0 until added to a host bridge. */

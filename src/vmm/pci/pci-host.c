@@ -24,12 +24,22 @@
 #define RCR_RST_CPU            0x04
 #define RCR_FULL_RST           0x08
 
+#define N_DEVFNS               (PCI_MAX_SLOTS * PCI_HOST_N_FUNCTIONS)
+
+/* The 82441FX's implemented bits: PAM0 has only the upper nibble (the BIOS
+ * segment is one 64 KiB region), PAM1-6 have read and write enables for two
+ * 16 KiB regions each. In SMRAM, C_BASE_SEG (bits 2:0) is hardwired and
+ * bit 7 reserved. */
+#define PAM0_WRITABLE          0x30
+#define PAM_WRITABLE           0x33
+#define SMRAM_WRITABLE         0x78
+
 struct PciHost
 {
   pthread_mutex_t  lock;
   PciHostConfig    config;
   PciDevice       *bridge;
-  PciDevice       *slots[PCI_MAX_SLOTS];
+  PciDevice       *functions[N_DEVFNS];    /* by devfn; 0 is the bridge */
 
   uint32_t         config_address;
   uint8_t          reset_control;
@@ -59,13 +69,15 @@ pci_host_lookup (PciHost *host,
                  uint8_t  bus,
                  uint8_t  devfn)
 {
-  PciDevice *dev;
+  PciDevice *dev = NULL;
 
-  /* One bus, single-function devices: everything else is absent. */
-  if (bus != 0 || PCI_FUNC (devfn) != 0)
+  /* One bus. A slot without function 0 is empty, whatever else it holds:
+   * enumeration never looks further. */
+  if (bus != 0)
     return NULL;
   pthread_mutex_lock (&host->lock);
-  dev = host->slots[PCI_SLOT (devfn)];
+  if (host->functions[PCI_DEVFN (PCI_SLOT (devfn), 0)] != NULL)
+    dev = host->functions[devfn];
   pthread_mutex_unlock (&host->lock);
   return dev;
 }
@@ -279,9 +291,9 @@ _pci_host_update_intx (PciHost   *host,
       PciDevice *dirty = NULL;
       int line = -1;
 
-      for (unsigned s = 0; s < PCI_MAX_SLOTS && dirty == NULL; s++)
-        if (host->slots[s] != NULL && host->slots[s]->intx_dirty)
-          dirty = host->slots[s];
+      for (unsigned f = 0; f < N_DEVFNS && dirty == NULL; f++)
+        if (host->functions[f] != NULL && host->functions[f]->intx_dirty)
+          dirty = host->functions[f];
       /* A function not on the bus (yet) only updates its own status. */
       if (dirty == NULL && dev->intx_dirty)
         dirty = dev;
@@ -390,22 +402,51 @@ pci_host_assign_bars_locked (PciHost   *host,
   return 0;
 }
 
-int
-pci_host_add_device (PciHost   *host,
-                     PciDevice *dev,
-                     int        slot)
+static bool
+pci_host_slot_empty_locked (PciHost  *host,
+                            unsigned  slot)
 {
-  uint16_t command;
+  for (unsigned f = 0; f < PCI_HOST_N_FUNCTIONS; f++)
+    if (host->functions[PCI_DEVFN (slot, f)] != NULL)
+      return false;
+  return true;
+}
+
+/* Function 0 says multi-function once the slot has another function; set
+ * whichever of the two arrives last. Host lock held. */
+static void
+pci_host_mark_multifunction_locked (PciHost  *host,
+                                    unsigned  slot)
+{
+  PciDevice *fn0 = host->functions[PCI_DEVFN (slot, 0)];
+  unsigned n = 0;
+
+  for (unsigned f = 0; f < PCI_HOST_N_FUNCTIONS; f++)
+    if (host->functions[PCI_DEVFN (slot, f)] != NULL)
+      n++;
+  if (fn0 != NULL && n > 1)
+    _pci_device_set_multifunction (fn0);
+}
+
+int
+pci_host_add_function (PciHost   *host,
+                       PciDevice *dev,
+                       int        slot,
+                       unsigned   function)
+{
   unsigned line = 0;
+  uint8_t devfn;
   int ret;
 
-  if (dev == NULL || dev->host != NULL || slot == 0 || slot >= PCI_MAX_SLOTS || slot < -1)
+  if (dev == NULL || dev->host != NULL || slot == 0 || slot >= PCI_MAX_SLOTS || slot < -1
+      || function >= PCI_HOST_N_FUNCTIONS || (slot < 0 && function != 0))
     return -EINVAL;
 
   pthread_mutex_lock (&host->lock);
   if (slot < 0)
     {
-      for (slot = 1; slot < PCI_MAX_SLOTS && host->slots[slot] != NULL; slot++)
+      for (slot = 1; slot < PCI_MAX_SLOTS && !pci_host_slot_empty_locked (host, (unsigned) slot);
+           slot++)
         ;
       if (slot == PCI_MAX_SLOTS)
         {
@@ -413,46 +454,68 @@ pci_host_add_device (PciHost   *host,
           return -ENOSPC;
         }
     }
-  else if (host->slots[slot] != NULL)
+  devfn = (uint8_t) PCI_DEVFN (slot, function);
+  if (host->functions[devfn] != NULL)
     {
       pthread_mutex_unlock (&host->lock);
       return -EBUSY;
     }
 
-  ret = pci_host_assign_bars_locked (host, dev, &command);
-  if (ret < 0)
-    {
-      pthread_mutex_unlock (&host->lock);
-      return ret;
-    }
   if (dev->info.interrupt_pin != 0)
+    line = pci_host_swizzle (host->config.firmware_assigns, (unsigned) slot,
+                             dev->info.interrupt_pin);
+  if (!host->config.firmware_assigns)
     {
-      line = ((unsigned) slot + dev->info.interrupt_pin - 1) % PCI_HOST_N_INTX;
-      pci_device_config_set (dev, PCI_INTERRUPT_LINE, PCI_HOST_INTX_GSI_BASE + line, 1);
+      uint16_t command;
+
+      ret = pci_host_assign_bars_locked (host, dev, &command);
+      if (ret < 0)
+        {
+          pthread_mutex_unlock (&host->lock);
+          return ret;
+        }
+      if (dev->info.interrupt_pin != 0)
+        pci_device_config_set (dev, PCI_INTERRUPT_LINE, PCI_HOST_INTX_GSI_BASE + line, 1);
+      pci_device_config_set (dev, PCI_COMMAND,
+                             pci_device_config_get (dev, PCI_COMMAND, 2) | command, 2);
     }
-  pci_device_config_set (dev, PCI_COMMAND,
-                         pci_device_config_get (dev, PCI_COMMAND, 2) | command, 2);
-  _pci_device_attach (dev, host, (uint8_t) PCI_DEVFN (slot, 0), host->config.pio,
-                      host->config.mmio, line);
+  _pci_device_attach (dev, host, devfn, host->config.pio, host->config.mmio, line);
   _pci_device_save_reset_state (dev);
-  host->slots[slot] = dev;
+  host->functions[devfn] = dev;
+  pci_host_mark_multifunction_locked (host, (unsigned) slot);
   pthread_mutex_unlock (&host->lock);
 
   _pci_device_update_mappings (dev);
   return slot;
 }
 
+int
+pci_host_add_device (PciHost   *host,
+                     PciDevice *dev,
+                     int        slot)
+{
+  return pci_host_add_function (host, dev, slot, 0);
+}
+
 PciDevice *
-pci_host_get_device (PciHost  *host,
-                     unsigned  slot)
+pci_host_get_function (PciHost  *host,
+                       unsigned  slot,
+                       unsigned  function)
 {
   PciDevice *dev = NULL;
 
   pthread_mutex_lock (&host->lock);
-  if (slot < PCI_MAX_SLOTS)
-    dev = host->slots[slot];
+  if (slot < PCI_MAX_SLOTS && function < PCI_HOST_N_FUNCTIONS)
+    dev = host->functions[PCI_DEVFN (slot, function)];
   pthread_mutex_unlock (&host->lock);
   return dev;
+}
+
+PciDevice *
+pci_host_get_device (PciHost  *host,
+                     unsigned  slot)
+{
+  return pci_host_get_function (host, slot, 0);
 }
 
 void
@@ -463,9 +526,9 @@ pci_host_reset (PciHost *host)
   host->reset_control = 0;
   pthread_mutex_unlock (&host->lock);
 
-  for (unsigned s = 0; s < PCI_MAX_SLOTS; s++)
+  for (unsigned f = 0; f < N_DEVFNS; f++)
     {
-      PciDevice *dev = pci_host_get_device (host, s);
+      PciDevice *dev = pci_host_get_function (host, PCI_SLOT (f), PCI_FUNC (f));
 
       if (dev != NULL)
         pci_device_reset (dev);
@@ -478,6 +541,8 @@ pci_host_new (const PciHostConfig *config)
   static const PciDeviceInfo bridge_info = {
     .vendor_id = PCI_HOST_BRIDGE_VENDOR_ID,
     .device_id = PCI_HOST_BRIDGE_DEVICE_ID,
+    .subsystem_vendor_id = PCI_HOST_SUBSYSTEM_VENDOR,
+    .subsystem_id = PCI_HOST_SUBSYSTEM_ID,
     .revision = 2,
     .class_code = PCI_CLASS_BRIDGE_HOST,
   };
@@ -504,12 +569,21 @@ pci_host_new (const PciHostConfig *config)
       goto fail;
     }
   /* The chipset registers after the header (PAM, SMRAM, DRAM rows on a real
-   * 440FX) are stored and read back but do nothing: guest RAM is RAM. */
+   * 440FX) are stored and read back but do nothing: guest RAM is RAM (see
+   * pci-host.h for PAM's power-on value). */
   for (unsigned off = PCI_CAPABILITY_START; off < PCI_CONFIG_SIZE; off += 4)
     pci_device_set_wmask (host->bridge, off, 0xffffffffu, 4);
+  for (unsigned i = 0; i < PCI_HOST_N_PAM; i++)
+    {
+      pci_device_config_set (host->bridge, PCI_HOST_PAM0 + i, PCI_HOST_PAM_RESET, 1);
+      pci_device_set_wmask (host->bridge, PCI_HOST_PAM0 + i, i == 0 ? PAM0_WRITABLE : PAM_WRITABLE,
+                            1);
+    }
+  pci_device_config_set (host->bridge, PCI_HOST_SMRAM, PCI_HOST_SMRAM_RESET, 1);
+  pci_device_set_wmask (host->bridge, PCI_HOST_SMRAM, SMRAM_WRITABLE, 1);
   _pci_device_attach (host->bridge, host, PCI_DEVFN (0, 0), config->pio, config->mmio, 0);
   _pci_device_save_reset_state (host->bridge);
-  host->slots[0] = host->bridge;
+  host->functions[0] = host->bridge;
 
   if ((ret = io_bus_insert (config->pio, PCI_HOST_CONFIG_ADDRESS, 4, &pci_host_address_ops,
                             host)) < 0)
@@ -544,9 +618,9 @@ pci_host_free (PciHost *host)
     io_bus_remove (host->config.pio, PCI_HOST_CONFIG_DATA, host);
   if (host->ecam_on_bus)
     io_bus_remove (host->config.mmio, host->config.ecam_base, host);
-  for (unsigned s = 0; s < PCI_MAX_SLOTS; s++)
-    if (host->slots[s] != NULL)
-      _pci_device_detach (host->slots[s]);
+  for (unsigned f = 0; f < N_DEVFNS; f++)
+    if (host->functions[f] != NULL)
+      _pci_device_detach (host->functions[f]);
   pci_device_free (host->bridge);
   pthread_mutex_destroy (&host->lock);
   free (host);
