@@ -12,6 +12,7 @@
 
 #include "boot/layout.h"
 #include "boot/smbios.h"
+#include "table-bytes.h"
 
 #define RAM_SIZE  (2u << 20)
 #define MIB       (1ull << 20)
@@ -27,44 +28,6 @@ typedef struct
   const uint8_t *by_type[128];   /* the first structure of each type */
   unsigned       n_structures;
 } Parsed;
-
-static uint16_t
-get16 (const uint8_t *p)
-{
-  uint16_t v;
-
-  memcpy (&v, p, 2);
-  return v;
-}
-
-static uint32_t
-get32 (const uint8_t *p)
-{
-  uint32_t v;
-
-  memcpy (&v, p, 4);
-  return v;
-}
-
-static uint64_t
-get64 (const uint8_t *p)
-{
-  uint64_t v;
-
-  memcpy (&v, p, 8);
-  return v;
-}
-
-static uint8_t
-sum (const uint8_t *p,
-     size_t         len)
-{
-  uint8_t s = 0;
-
-  for (size_t i = 0; i < len; i++)
-    s += p[i];
-  return s;
-}
 
 /* String number n (1-based) of the structure at s; NULL when absent. */
 static const char *
@@ -104,7 +67,7 @@ parse (const uint8_t *blob,
   /* "_SM3_": 24 bytes, version 3.0, entry point revision 1. */
   g_assert_cmpmem (ep64, 5, "_SM3_", 5);
   g_assert_cmpuint (ep64[6], ==, 0x18);
-  g_assert_cmpuint (sum (ep64, ep64[6]), ==, 0);
+  g_assert_cmpuint (sum_bytes (ep64, ep64[6]), ==, 0);
   g_assert_cmpuint (ep64[7], ==, 3);
   g_assert_cmpuint (ep64[8], ==, 0);
   g_assert_cmpuint (ep64[10], ==, 1);
@@ -119,9 +82,9 @@ parse (const uint8_t *blob,
    * the same table, the same version. */
   g_assert_cmpmem (ep32, 4, "_SM_", 4);
   g_assert_cmpuint (ep32[5], ==, 0x1f);
-  g_assert_cmpuint (sum (ep32, 0x1f), ==, 0);
+  g_assert_cmpuint (sum_bytes (ep32, 0x1f), ==, 0);
   g_assert_cmpmem (ep32 + 0x10, 5, "_DMI_", 5);
-  g_assert_cmpuint (sum (ep32 + 0x10, 0x0f), ==, 0);
+  g_assert_cmpuint (sum_bytes (ep32 + 0x10, 0x0f), ==, 0);
   g_assert_cmpuint (ep32[6], ==, 3);
   g_assert_cmpuint (ep32[7], ==, 0);
   g_assert_cmpuint (ep32[0x1e], ==, 0x30);
