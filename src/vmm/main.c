@@ -17,6 +17,7 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+#include "firmware/bios-image.h"
 #include "vmm.h"
 
 #define VMM_MIN_MEMORY_MIB  8
@@ -33,17 +34,24 @@ static const char usage_text[] =
   "  --max-memory MIB       memory the guest may grow to (default: --memory); above\n"
   "                         --memory, a virtio balloon holds the difference\n"
   "  --vcpus N              number of vCPUs (default: 1)\n"
-  "  --max-vcpus N          vCPUs the guest may grow to (default and, until CPU hotplug\n"
-  "                         lands, only value: --vcpus)\n"
+  "  --max-vcpus N          vCPUs the guest may grow to, plugged in and out live through\n"
+  "                         ACPI (default: --vcpus)\n"
   "  --irqchip split|kernel interrupt controllers: split keeps only the local APICs in\n"
   "                         KVM (fast to start; no PIC or PIT); kernel puts PIC, I/O APIC\n"
   "                         and PIT in KVM too, for firmware and old guests (default: split)\n"
   "  --kernel FILE          kernel to boot: an ELF with a PVH entry note, or a bzImage\n"
+  "  --firmware FILE        BIOS image for guests that boot like a PC, from a disk or\n"
+  "                         CD-ROM; used whenever there is no --kernel (default:\n"
+  "                         " FIRMWARE_DEFAULT_BIOS ")\n"
+  "  --boot cdrom,disk      what the firmware tries first (default: CD-ROM, then disk)\n"
+  "  --firmware-log FILE    write the firmware's debug log (port 0x402) to FILE\n"
   "  --initrd FILE          initial ramdisk\n"
   "  --cmdline STRING       kernel command line\n"
-  "  --disk path=FILE[,readonly=on][,serial=ID]\n"
-  "                         a virtio-blk disk: a raw image file or a block device\n"
-  "                         (repeatable, up to 8; the image is locked while in use)\n"
+  "  --disk path=FILE[,readonly=on][,serial=ID][,bus=virtio|ide][,media=disk|cdrom]\n"
+  "                         a disk: a raw image file or a block device (repeatable, up\n"
+  "                         to 8; the image is locked while in use); virtio-blk unless\n"
+  "                         bus=ide. media=cdrom is an IDE CD-ROM drive, which may be\n"
+  "                         empty (no path). IDE drives need firmware boot\n"
   "  --nic [mac=MAC][,net=user[,hostfwd=tcp:HOSTPORT-:GUESTPORT]…]|[mac=MAC,]tap=IFNAME\n"
   "                         a virtio-net card (repeatable, up to 4): user-mode networking\n"
   "                         (DHCP 10.0.2.15, host 10.0.2.2, DNS 10.0.2.3; each hostfwd\n"
@@ -76,6 +84,9 @@ enum
   OPT_MAX_VCPUS,
   OPT_IRQCHIP,
   OPT_KERNEL,
+  OPT_FIRMWARE,
+  OPT_BOOT,
+  OPT_FIRMWARE_LOG,
   OPT_INITRD,
   OPT_CMDLINE,
   OPT_DISPLAY,
@@ -99,6 +110,9 @@ static const struct option long_options[] = {
   { "display",    required_argument, NULL, OPT_DISPLAY },
   { "irqchip", required_argument, NULL, OPT_IRQCHIP },
   { "kernel",  required_argument, NULL, OPT_KERNEL },
+  { "firmware", required_argument, NULL, OPT_FIRMWARE },
+  { "boot",    required_argument, NULL, OPT_BOOT },
+  { "firmware-log", required_argument, NULL, OPT_FIRMWARE_LOG },
   { "initrd",  required_argument, NULL, OPT_INITRD },
   { "cmdline", required_argument, NULL, OPT_CMDLINE },
   { "serial",  required_argument, NULL, OPT_SERIAL },
@@ -115,6 +129,48 @@ static const struct option long_options[] = {
 static int
 fail (const char *format,
       ...) __attribute__ ((format (printf, 1, 2)));
+
+#define IDE_MAX_DRIVES 4
+
+static unsigned
+count_ide_drives (const VmmConfig *config)
+{
+  unsigned n = 0;
+
+  for (unsigned i = 0; i < config->n_disks; i++)
+    n += config->disks[i].bus == DISK_BUS_IDE;
+  return n;
+}
+
+/* "cdrom,disk": each kind at most once. */
+static bool
+parse_boot_order (const char *text,
+                  VmmConfig  *config)
+{
+  static const char *const names[] = { [VMM_BOOT_CDROM] = "cdrom", [VMM_BOOT_DISK] = "disk" };
+  const char *p = text;
+
+  config->n_boot = 0;
+  while (*p != '\0')
+    {
+      size_t len = strcspn (p, ",");
+      unsigned kind;
+
+      for (kind = 0; kind < 2; kind++)
+        if (strlen (names[kind]) == len && strncmp (p, names[kind], len) == 0)
+          break;
+      if (kind == 2 || config->n_boot == VMM_MAX_BOOT_DEVICES)
+        return false;
+      for (unsigned i = 0; i < config->n_boot; i++)
+        if (config->boot_order[i] == (VmmBootDevice) kind)
+          return false;
+      config->boot_order[config->n_boot++] = kind;
+      p += len;
+      if (*p == ',' && *++p == '\0')
+        return false;
+    }
+  return config->n_boot > 0;
+}
 
 static int
 fail (const char *format,
@@ -254,6 +310,7 @@ main (int   argc,
   char uuid[37] = "";
   uint64_t max_memory_mib = 0;
   unsigned max_vcpus = 0;
+  bool irqchip_given = false;
   VmmError err = { { 0 } };
   uint64_t value;
   Vmm *vmm;
@@ -310,9 +367,21 @@ main (int   argc,
             config.irqchip = VMM_IRQCHIP_KERNEL;
           else
             return fail ("--irqchip %s is not one of split, kernel", optarg);
+          irqchip_given = true;
           break;
         case OPT_KERNEL:
           config.kernel_path = optarg;
+          break;
+        case OPT_FIRMWARE:
+          config.firmware_path = optarg;
+          break;
+        case OPT_FIRMWARE_LOG:
+          config.firmware_log = optarg;
+          break;
+        case OPT_BOOT:
+          if (!parse_boot_order (optarg, &config))
+            return fail ("--boot %s is not a list of cdrom and disk, each at most once "
+                         "(e.g. --boot cdrom,disk)", optarg);
           break;
         case OPT_INITRD:
           config.initrd_path = optarg;
@@ -395,17 +464,38 @@ main (int   argc,
                                                              : config.memory_mib;
   if (max_vcpus != 0 && max_vcpus < config.n_vcpus)
     return fail ("--max-vcpus %u is below --vcpus %u", max_vcpus, config.n_vcpus);
-  if (max_vcpus > config.n_vcpus)
-    return fail ("--max-vcpus above --vcpus needs CPU hotplug, which this guesthouse-vmm "
-                 "does not have yet");
+  config.max_vcpus = max_vcpus > config.n_vcpus ? max_vcpus : config.n_vcpus;
   if (config.start_paused && config.control_path == NULL)
     return fail ("--paused needs --control: nothing could ever resume the guest");
-  if (config.kernel_path == NULL)
-    return fail ("nothing to boot: give --kernel FILE");
-  if (check_readable ("kernel", config.kernel_path) != 0)
-    return 1;
-  if (config.initrd_path != NULL && check_readable ("initrd", config.initrd_path) != 0)
-    return 1;
+  if (config.kernel_path != NULL)
+    {
+      if (config.firmware_path != NULL)
+        return fail ("--firmware and --kernel exclude each other: the kernel is booted "
+                     "directly, without firmware");
+      if (config.n_boot > 0)
+        return fail ("--boot is for firmware boot; with --kernel there is nothing to choose");
+      for (unsigned i = 0; i < config.n_disks; i++)
+        if (config.disks[i].bus == DISK_BUS_IDE)
+          return fail ("--disk %u: IDE drives are for firmware boot; a directly booted "
+                       "kernel gets virtio disks (bus=virtio)", i + 1);
+      if (check_readable ("kernel", config.kernel_path) != 0)
+        return 1;
+      if (config.initrd_path != NULL && check_readable ("initrd", config.initrd_path) != 0)
+        return 1;
+    }
+  else
+    {
+      if (config.initrd_path != NULL || config.cmdline != NULL)
+        return fail ("--initrd and --cmdline need --kernel");
+      /* SeaBIOS needs the PIC for its interrupts and the PIT for its timing. */
+      if (irqchip_given && config.irqchip != VMM_IRQCHIP_KERNEL)
+        return fail ("firmware boot needs --irqchip kernel: the BIOS uses the PIC and PIT");
+      config.irqchip = VMM_IRQCHIP_KERNEL;
+      if (config.firmware_path == NULL)
+        config.firmware_path = FIRMWARE_DEFAULT_BIOS;
+      if (count_ide_drives (&config) > IDE_MAX_DRIVES)
+        return fail ("at most %d IDE drives (two channels of two)", IDE_MAX_DRIVES);
+    }
 
   if (uuid[0] == '\0')
     random_uuid (uuid);

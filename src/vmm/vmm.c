@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -21,140 +22,7 @@
 
 #include <json-c/json.h>
 
-#include "boot/kernel-boot.h"
-#include "bus/io-bus.h"
-#include "bus/irq.h"
-#include "chardev/host-line.h"
-#include "control/control-server.h"
-#include "devices/cmos-rtc.h"
-#include "devices/debug-exit.h"
-#include "devices/i8042.h"
-#include "devices/ioapic.h"
-#include "devices/ps2-keyboard.h"
-#include "devices/ps2-mouse.h"
-#include "devices/vga.h"
-#include "display/display-console.h"
-#include "display/vnc-module.h"
-#include "devices/serial-8250.h"
-#include "event-loop.h"
-#include "kvm/kvm-vcpu.h"
-#include "kvm/kvm-vm.h"
-#include "memory/guest-memory.h"
-#include "net/net-tap.h"
-#include "net/slirp-module.h"
-#include "queue-notifier.h"
-#include "pci/pci-host.h"
-#include "virtio/virtio-balloon.h"
-#include "virtio/virtio-blk.h"
-#include "virtio/virtio-console.h"
-#include "virtio/virtio-input.h"
-#include "virtio/virtio-net.h"
-#include "virtio/virtio-pci.h"
-#include "virtio/virtio-rng.h"
-#include "vmm.h"
-
-#define VMM_N_GSI          24     /* pins of the in-kernel IOAPIC */
-#define VMM_COM1_BASE      0x3f8
-#define VMM_COM1_GSI       4
-#define VMM_DEBUG_EXIT     0xf4
-#define VMM_MMIO_LOG_MAX   16
-#define VMM_MAX_VIRTIO     16
-#define VMM_VGA_SLOT       8      /* after the RAM slots */
-
-#define VMM_CLEAR(free_func, ptr) do { if ((ptr) != NULL) free_func (ptr); (ptr) = NULL; } while (0)
-
-typedef struct
-{
-  Vmm      *vmm;
-  unsigned  gsi;
-} VmmGsi;
-
-/* A --nic card and what is behind it: a user-mode network in the slirp
- * module, or a TAP interface read by the main loop. */
-typedef struct
-{
-  Vmm             *vmm;
-  VirtioNet       *dev;
-  GhSlirp         *slirp;
-  NetTap          *tap;
-  EventLoopWatch  *tap_watch;
-} VmmNic;
-
-struct Vmm
-{
-  VmmConfig        config;
-  GuestMemory      mem;
-  EventLoop        loop;
-  int              wake_fd;
-  int              signal_fd;
-  HostLine         serial_line;
-  HostLine         console_line;   /* virtio-console, with --console */
-  ControlServer   *control;
-  int              rtc_timer_fd;
-
-  /* Devices live as long as the process; a reset resets them. */
-  IoBus            pio_bus;
-  IoBus            mmio_bus;
-  VmmGsi           gsis[VMM_N_GSI];
-  IrqLine          irqs[VMM_N_GSI];
-  Serial8250      *uart;
-  CmosRtc         *rtc;
-  I8042           *i8042;
-  DebugExit       *debug_exit;
-  Ioapic          *ioapic;       /* VMM_IRQCHIP_SPLIT only */
-  Ps2Keyboard     *kbd;
-  Ps2Mouse        *mouse;
-  Vga             *vga;
-  pthread_mutex_t  vga_lock;       /* the video memory's KVM slot */
-  bool             vga_mapped;
-  uint64_t         vga_gpa;
-  DisplayConsole  *display;
-  const GhVncModule *vnc_module;
-  GhVncServer     *vnc;
-  PciHost         *pci;
-  VirtioPci       *virtio[VMM_MAX_VIRTIO];
-  QueueNotifier   *notifiers[VMM_MAX_VIRTIO];
-  unsigned         n_virtio;
-  VirtioBlk       *disks[VMM_MAX_DISKS];
-  VirtioBalloon   *balloon;
-  VirtioConsole   *console;
-  VirtioInput     *tablet;
-  VirtioInput     *keyboard;
-  int              balloon_timer_fd;
-  bool             balloon_changed;      /* atomic: set by any thread, taken by the main loop */
-  int64_t          balloon_event_ms;     /* when the last BALLOON_CHANGE went out */
-  VirtioRng       *rng;
-  VmmNic           nics[NIC_MAX_NICS];
-  unsigned         n_nics;
-  const GhSlirpModule *slirp_module;   /* loaded for the first net=user card only */
-
-  /* The machine: torn down and built again on reset. */
-  KvmVm            kvm;
-  BootCpuState     boot_cpu;
-  KvmVcpu         *vcpus;
-  unsigned         n_vcpus_created;
-  unsigned         machine_stages_done;
-
-  /* Shared with the vCPU threads, under lock. */
-  pthread_mutex_t  lock;
-  pthread_cond_t   cond;
-  VmmRunState      run_state;
-  bool             stopping;
-  unsigned         n_threads_running;
-  unsigned         n_parked;
-  bool             exit_requested;
-  int              exit_status;
-  const char      *exit_reason;
-  bool             reset_requested;
-  const char      *reset_reason;
-  bool             fatal_reported;
-
-  uint64_t         unknown_ports[65536 / 64];
-  uint64_t         unknown_mmio[VMM_MMIO_LOG_MAX];
-  unsigned         n_unknown_mmio;
-};
-
-static void vmm_wake (Vmm *vmm);
+#include "vmm-private.h"
 
 static void
 vmm_gsi_set_level (void *opaque,
@@ -217,7 +85,12 @@ vmm_on_debug_exit (void *opaque,
 }
 
 /* From any thread: the machine is reset from the main loop. reason goes
- * into the RESET event ("guest-reset", "host-qmp-system-reset"). */
+ * into the RESET event ("guest-reset", "host-qmp-system-reset").
+ *
+ * On a PC the reset is immediate: no instruction runs after the write that
+ * asked for it. Firmware counts on that, and goes on to force a triple fault
+ * when the machine is still running. So every vCPU leaves the guest now and
+ * waits for the main loop. */
 void
 vmm_request_reset (Vmm        *vmm,
                    const char *reason)
@@ -226,6 +99,9 @@ vmm_request_reset (Vmm        *vmm,
   vmm->reset_requested = true;
   vmm->reset_reason = reason;
   pthread_mutex_unlock (&vmm->lock);
+  for (unsigned i = 0; i < vmm->n_vcpus_created; i++)
+    if (vmm->vcpus[i].thread != 0)
+      kvm_vcpu_request_exit (&vmm->vcpus[i]);
   vmm_wake (vmm);
 }
 
@@ -298,13 +174,19 @@ vmm_vcpu_thread (void *data)
   KvmVcpu *vcpu = data;
   Vmm *vmm = vcpu->hooks.opaque;
 
+  pthread_mutex_lock (&vmm->lock);
+  vmm->vcpu_tid[vcpu->id] = gettid ();
+  pthread_mutex_unlock (&vmm->lock);
+
   for (;;)
     {
       bool stop;
       KvmVcpuExit why;
 
       pthread_mutex_lock (&vmm->lock);
-      while (vmm->run_state == VMM_RUN_STATE_PAUSED && !vmm->stopping)
+      while ((vmm->run_state == VMM_RUN_STATE_PAUSED || !vmm->vcpu_plugged[vcpu->id]
+              || vmm->reset_requested)
+             && !vmm->stopping)
         {
           vmm->n_parked++;
           pthread_cond_broadcast (&vmm->cond);
@@ -354,10 +236,11 @@ vmm_stage_kvm (Vmm      *vmm,
     vmm_error_set (err, "no permission to open /dev/kvm: add your user to the 'kvm' group");
   else if (ret < 0)
     vmm_error_set (err, "cannot create a virtual machine with /dev/kvm: %s", strerror (-ret));
-  else if (vmm->config.n_vcpus > vmm->kvm.max_vcpus)
+  else if (vmm->config.max_vcpus > vmm->kvm.max_vcpus)
     {
-      vmm_error_set (err, "--vcpus %u is more than KVM allows here (%u)",
-                     vmm->config.n_vcpus, vmm->kvm.max_vcpus);
+      vmm_error_set (err, "%s %u is more than KVM allows here (%u)",
+                     vmm->config.max_vcpus > vmm->config.n_vcpus ? "--max-vcpus" : "--vcpus",
+                     vmm->config.max_vcpus, vmm->kvm.max_vcpus);
       kvm_vm_close (&vmm->kvm);
       ret = -EINVAL;
     }
@@ -398,6 +281,15 @@ vmm_stage_memory_slots (Vmm      *vmm,
       if (ret < 0)
         vmm_error_set (err, "cannot give %llu MiB of memory to the guest: %s",
                        (unsigned long long) (r->size >> 20), strerror (-ret));
+    }
+
+  if (ret == 0 && vmm->firmware.image != NULL)
+    {
+      ret = kvm_vm_set_memory_flags (&vmm->kvm, VMM_FIRMWARE_SLOT,
+                                     firmware_image_rom_base (&vmm->firmware),
+                                     vmm->firmware.size, vmm->firmware.image, KVM_VM_READONLY);
+      if (ret < 0)
+        vmm_error_set (err, "cannot map the firmware: %s", strerror (-ret));
     }
 
   pthread_mutex_lock (&vmm->vga_lock);
@@ -558,7 +450,7 @@ vmm_add_virtio (Vmm          *vmm,
       return slot;
     }
   vmm->notifiers[vmm->n_virtio - 1] = queue_notifier_new (&vmm->kvm, &vmm->loop, vp);
-  return 0;
+  return slot;
 }
 
 static int64_t
@@ -847,16 +739,61 @@ vmm_setup_nic (Vmm      *vmm,
   return vmm_add_virtio (vmm, virtio_net_get_device (nic->dev), "virtio-net", err);
 }
 
+/* On a firmware PC, PCI interrupts go both ways, as a PIIX3 wires them: to
+ * the I/O APIC's pins 16-19 and, through the PIRQ routing the firmware
+ * programs, to an ISA IRQ on the 8259s, for OSes that stay in PIC mode. */
+static void
+vmm_on_pci_intx (void *opaque,
+                 bool  level)
+{
+  VmmPirq *pirq = opaque;
+
+  irq_line_set (&pirq->vmm->irqs[PCI_HOST_INTX_GSI_BASE + pirq->pirq], level);
+  piix3_set_pirq (pirq->vmm->piix3, pirq->pirq, level);
+}
+
+static int
+vmm_setup_piix3 (Vmm      *vmm,
+                 VmmError *err)
+{
+  /* The ISA IRQs no other device drives: KVM keeps one level per GSI for
+   * all of userspace, so a shared one would go to whoever wrote last.
+   * SeaBIOS routes the PIRQs to 10 and 11. */
+  static const unsigned free_isa_irqs[] = { 5, 10, 11 };
+  Piix3Config config = { .reset_request = vmm_on_pci_reset, .reset_opaque = vmm };
+  int ret;
+
+  for (unsigned i = 0; i < sizeof free_isa_irqs / sizeof free_isa_irqs[0]; i++)
+    config.isa_irq[free_isa_irqs[i]] = vmm->irqs[free_isa_irqs[i]];
+  vmm->piix3 = piix3_new (&config);
+  if (vmm->piix3 == NULL)
+    {
+      vmm_error_set (err, "out of memory while creating the PCI-to-ISA bridge");
+      return -ENOMEM;
+    }
+  if ((ret = io_bus_insert (&vmm->pio_bus, PIIX3_PORT92, PIIX3_PORT92_LEN, &piix3_port92_ops,
+                            vmm->piix3)) < 0)
+    {
+      vmm_error_set (err, "cannot place port 0x92 on the I/O bus: %s", strerror (-ret));
+      return ret;
+    }
+  return 0;
+}
+
 /* The PCI bus and the paravirtual devices on it. Directly booted guests
- * find every BAR assigned and decoding on, as firmware would leave it. */
+ * find every BAR assigned and decoding on, as firmware would leave it; on a
+ * firmware PC (an i440FX with a PIIX3 in slot 1 and no ECAM), the firmware
+ * assigns them. */
 static int
 vmm_setup_pci (Vmm      *vmm,
                VmmError *err)
 {
+  bool firmware = vmm->config.firmware_path != NULL;
   PciHostConfig config = {
     .pio = &vmm->pio_bus,
     .mmio = &vmm->mmio_bus,
-    .ecam_base = PCI_HOST_ECAM_BASE,
+    .ecam_base = firmware ? 0 : PCI_HOST_ECAM_BASE,
+    .firmware_assigns = firmware,
     .msi = vmm_on_msi,
     .msi_opaque = vmm,
     .reset_request = vmm_on_pci_reset,
@@ -864,13 +801,30 @@ vmm_setup_pci (Vmm      *vmm,
   };
   int ret;
 
+  if (firmware && (ret = vmm_setup_piix3 (vmm, err)) < 0)
+    return ret;
   for (unsigned i = 0; i < PCI_HOST_N_INTX; i++)
-    config.intx[i] = vmm->irqs[PCI_HOST_INTX_GSI_BASE + i];
+    if (firmware)
+      {
+        vmm->pirqs[i] = (VmmPirq) { vmm, i };
+        config.intx[i] = (IrqLine) { vmm_on_pci_intx, &vmm->pirqs[i] };
+      }
+    else
+      config.intx[i] = vmm->irqs[PCI_HOST_INTX_GSI_BASE + i];
   vmm->pci = pci_host_new (&config);
   if (vmm->pci == NULL)
     {
       vmm_error_set (err, "cannot create the PCI bus: %s", strerror (errno));
       return -errno;
+    }
+  /* Before anything else, so that it is 00:01.0 and the VGA 00:02.0, as on
+   * QEMU's PC machine. */
+  if (firmware
+      && (ret = pci_host_add_function (vmm->pci, piix3_get_pci_device (vmm->piix3), PIIX3_SLOT,
+                                       0)) < 0)
+    {
+      vmm_error_set (err, "cannot put the PCI-to-ISA bridge on the PCI bus: %s", strerror (-ret));
+      return ret;
     }
 
   if ((ret = vmm_setup_vga (vmm, err)) < 0)
@@ -904,12 +858,15 @@ vmm_setup_pci (Vmm      *vmm,
 
   for (unsigned i = 0; i < vmm->config.n_disks; i++)
     {
+      if (vmm->config.disks[i].bus != DISK_BUS_VIRTIO)
+        continue;
       vmm->disks[i] = virtio_blk_new (&vmm->mem, &vmm->config.disks[i], 1, err);
       if (vmm->disks[i] == NULL)
         return -EINVAL;
       if ((ret = vmm_add_virtio (vmm, virtio_blk_get_device (vmm->disks[i]), "virtio-blk",
                                  err)) < 0)
         return ret;
+      vmm->disk_pci_slot[i] = ret;
     }
 
   for (unsigned i = 0; i < vmm->config.n_nics; i++)
@@ -943,6 +900,35 @@ vmm_setup_pci (Vmm      *vmm,
                                 "virtio-input keyboard", err)) < 0)
     return ret;
   return 0;
+}
+
+static int
+vmm_setup_debug_console (Vmm      *vmm,
+                         VmmError *err)
+{
+  int fd, ret;
+
+  if (vmm->config.firmware_log == NULL)
+    return 0;
+  fd = open (vmm->config.firmware_log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0)
+    {
+      ret = -errno;
+      vmm_error_set (err, "cannot open the firmware log %s: %s", vmm->config.firmware_log,
+                     strerror (errno));
+      return ret;
+    }
+  vmm->debug_console = debug_console_new (fd);
+  if (vmm->debug_console == NULL)
+    {
+      close (fd);
+      vmm_error_set (err, "out of memory while creating the firmware log");
+      return -ENOMEM;
+    }
+  if ((ret = io_bus_insert (&vmm->pio_bus, DEBUG_CONSOLE_PORT, DEBUG_CONSOLE_LEN,
+                            &debug_console_ops, vmm->debug_console)) < 0)
+    vmm_error_set (err, "cannot place the firmware log port: %s", strerror (-ret));
+  return ret;
 }
 
 static int
@@ -1024,7 +1010,10 @@ vmm_setup_devices (Vmm      *vmm,
       vmm_error_set (err, "cannot place the legacy devices on the I/O bus: %s", strerror (-ret));
       return ret;
     }
-  return vmm_setup_pci (vmm, err);
+  if ((ret = vmm_setup_debug_console (vmm, err)) < 0
+      || (ret = vmm_setup_acpi_devices (vmm, err)) < 0 || (ret = vmm_setup_pci (vmm, err)) < 0)
+    return ret;
+  return vmm->config.firmware_path != NULL ? vmm_pc_setup (vmm, err) : 0;
 }
 
 static void
@@ -1036,6 +1025,8 @@ vmm_reset_devices (Vmm *vmm)
   if (vmm->ioapic != NULL)
     ioapic_reset (vmm->ioapic);
   pci_host_reset (vmm->pci);
+  vmm_reset_acpi_devices (vmm);
+  vmm_pc_reset (vmm);
   vga_reset (vmm->vga);
   ps2_keyboard_reset (vmm->kbd);
   ps2_mouse_reset (vmm->mouse);
@@ -1066,6 +1057,9 @@ vmm_free_devices (Vmm *vmm)
     }
   /* The bus lets go of its devices first; their owners free them after. */
   VMM_CLEAR (pci_host_free, vmm->pci);
+  if (vmm->piix3 != NULL)
+    io_bus_remove (&vmm->pio_bus, PIIX3_PORT92, vmm->piix3);
+  VMM_CLEAR (piix3_free, vmm->piix3);
   for (unsigned i = 0; i < vmm->n_virtio; i++)
     {
       VMM_CLEAR (queue_notifier_free, vmm->notifiers[i]);
@@ -1092,7 +1086,10 @@ vmm_free_devices (Vmm *vmm)
   VMM_CLEAR (cmos_rtc_free, vmm->rtc);
   VMM_CLEAR (i8042_free, vmm->i8042);
   VMM_CLEAR (debug_exit_free, vmm->debug_exit);
+  VMM_CLEAR (debug_console_free, vmm->debug_console);
   VMM_CLEAR (ioapic_free, vmm->ioapic);
+  vmm_pc_free (vmm);
+  vmm_free_acpi_devices (vmm);
   io_bus_destroy (&vmm->pio_bus);
   io_bus_destroy (&vmm->mmio_bus);
 }
@@ -1100,7 +1097,7 @@ vmm_free_devices (Vmm *vmm)
 /* The canonical 8-4-4-4-12 text (main.c has checked it) as 16 bytes in
  * RFC 4122 order, for SMBIOS. NULL when there is no UUID or it is not in
  * that form. */
-static const uint8_t *
+const uint8_t *
 vmm_uuid_bytes (const char *text,
                 uint8_t     out[16])
 {
@@ -1122,24 +1119,36 @@ vmm_uuid_bytes (const char *text,
   return n == 16 ? out : NULL;
 }
 
-/* First, so that a kernel that cannot boot is reported before anything
- * else is attempted; on reset it is loaded again into the cleared RAM. */
+/* First, so that a kernel or firmware that cannot boot is reported before
+ * anything else is attempted; on reset it is loaded again into the cleared
+ * RAM. */
 static int
-vmm_stage_kernel (Vmm      *vmm,
-                  VmmError *err)
+vmm_stage_boot (Vmm      *vmm,
+                VmmError *err)
 {
   const VmmConfig *cfg = &vmm->config;
   uint8_t uuid[16];
+  AcpiMachine acpi;
   KernelBootConfig boot = {
     .kernel_path = cfg->kernel_path,
     .initrd_path = cfg->initrd_path,
     .cmdline = cfg->cmdline,
     .n_vcpus = cfg->n_vcpus,
     .has_8259 = cfg->irqchip == VMM_IRQCHIP_KERNEL,
+    .acpi = &acpi,
     .uuid = vmm_uuid_bytes (cfg->uuid, uuid),
   };
+  int ret;
 
-  return kernel_boot_load (&vmm->mem, &boot, &vmm->boot_cpu, err);
+  vmm_describe_acpi_machine (vmm, &acpi);
+  if (cfg->firmware_path == NULL)
+    return kernel_boot_load (&vmm->mem, &boot, &vmm->boot_cpu, err);
+  if (vmm->firmware.image == NULL
+      && (ret = firmware_image_open (&vmm->firmware, cfg->firmware_path, err)) < 0)
+    return ret;
+  if ((ret = firmware_image_load_low (&vmm->firmware, &vmm->mem)) < 0)
+    vmm_error_set (err, "guest memory is too small for the firmware");
+  return ret;
 }
 
 static int
@@ -1149,12 +1158,14 @@ vmm_stage_vcpus (Vmm      *vmm,
   const VmmConfig *cfg = &vmm->config;
   int ret;
 
-  vmm->vcpus = calloc (cfg->n_vcpus, sizeof *vmm->vcpus);
+  vmm->vcpus = calloc (cfg->max_vcpus, sizeof *vmm->vcpus);
   if (vmm->vcpus == NULL)
     return -ENOMEM;
-  for (unsigned i = 0; i < cfg->n_vcpus; i++)
+  /* Every possible vCPU exists from the start, in one package of max_vcpus
+   * cores; plugging one in only lets its thread run. */
+  for (unsigned i = 0; i < cfg->max_vcpus; i++)
     {
-      ret = kvm_vcpu_create (&vmm->kvm, i, cfg->n_vcpus, &vmm->vcpus[i]);
+      ret = kvm_vcpu_create (&vmm->kvm, i, cfg->max_vcpus, &vmm->vcpus[i]);
       if (ret < 0)
         {
           vmm_error_set (err, "cannot create vCPU %u: %s", i, strerror (-ret));
@@ -1167,7 +1178,10 @@ vmm_stage_vcpus (Vmm      *vmm,
         vmm_on_unknown_access, vmm_on_ioapic_eoi, vmm
       };
     }
-  /* The other vCPUs wait in the kernel for the boot vCPU's INIT-SIPI-SIPI. */
+  /* The other vCPUs wait in the kernel for the boot vCPU's INIT-SIPI-SIPI.
+   * Firmware starts where a PC does: KVM's reset state, at 0xfffffff0. */
+  if (vmm->config.firmware_path != NULL)
+    return 0;
   if ((ret = kvm_vcpu_set_boot_state (&vmm->vcpus[0], &vmm->boot_cpu)) < 0)
     vmm_error_set (err, "cannot set up the boot vCPU: %s", strerror (-ret));
   return ret;
@@ -1210,7 +1224,7 @@ typedef struct
 
 /* In build order; torn down in reverse. A reset runs them all again. */
 static const VmmStage vmm_machine_stages[] = {
-  { "kernel",       vmm_stage_kernel,       NULL },
+  { "boot",         vmm_stage_boot,         NULL },
   { "kvm",          vmm_stage_kvm,          vmm_unstage_kvm },
   { "memory-slots", vmm_stage_memory_slots, NULL },
   { "notifiers",    vmm_stage_notifiers,    vmm_unstage_notifiers },
@@ -1303,7 +1317,12 @@ vmm_reset (Vmm        *vmm,
 {
   VmmError err = { { 0 } };
 
+  /* The request holds the vCPUs out of the guest until they are stopped:
+   * none may run a single instruction more after the reset was asked. */
   vmm_stop_vcpus (vmm);
+  pthread_mutex_lock (&vmm->lock);
+  vmm->reset_requested = false;
+  pthread_mutex_unlock (&vmm->lock);
   vmm_machine_teardown (vmm);
   for (unsigned i = 0; i < vmm->mem.n_regions; i++)
     madvise (vmm->mem.regions[i].host, vmm->mem.regions[i].size, MADV_DONTNEED);
@@ -1326,7 +1345,7 @@ vmm_reset (Vmm        *vmm,
 
 /* ---- the main thread ----------------------------------------------------------------------- */
 
-static void
+void
 vmm_wake (Vmm *vmm)
 {
   uint64_t one = 1;
@@ -1352,11 +1371,12 @@ vmm_on_wake (void     *opaque,
   exit_requested = vmm->exit_requested;
   reset_requested = vmm->reset_requested && !exit_requested;
   reset_reason = vmm->reset_reason;
-  vmm->reset_requested = false;
   pthread_mutex_unlock (&vmm->lock);
 
   if (__atomic_exchange_n (&vmm->balloon_changed, false, __ATOMIC_ACQ_REL) && !exit_requested)
     vmm_throttle_balloon_change (vmm);
+  if (__atomic_exchange_n (&vmm->vcpus_changed, false, __ATOMIC_ACQ_REL) && !exit_requested)
+    vmm_emit_vcpus_changed (vmm);
 
   if (exit_requested)
     {
@@ -1455,6 +1475,18 @@ vmm_new (const VmmConfig *config,
   pthread_mutex_init (&vmm->vga_lock, NULL);
   pthread_cond_init (&vmm->cond, NULL);
 
+  if (vmm->config.max_vcpus < vmm->config.n_vcpus)
+    vmm->config.max_vcpus = vmm->config.n_vcpus;
+  vmm->vcpu_plugged = calloc (vmm->config.max_vcpus, sizeof *vmm->vcpu_plugged);
+  vmm->vcpu_tid = calloc (vmm->config.max_vcpus, sizeof *vmm->vcpu_tid);
+  if (vmm->vcpu_plugged == NULL || vmm->vcpu_tid == NULL)
+    {
+      vmm_error_set (err, "out of memory");
+      goto fail;
+    }
+  for (unsigned i = 0; i < vmm->config.n_vcpus; i++)
+    vmm->vcpu_plugged[i] = true;
+
   ret = guest_memory_init (&vmm->mem, config->max_memory_mib << 20);
   if (ret < 0)
     {
@@ -1519,9 +1551,12 @@ vmm_free (Vmm *vmm)
     close (vmm->signal_fd);
   event_loop_destroy (&vmm->loop);
   guest_memory_destroy (&vmm->mem);
+  firmware_image_close (&vmm->firmware);
   pthread_mutex_destroy (&vmm->lock);
   pthread_mutex_destroy (&vmm->vga_lock);
   pthread_cond_destroy (&vmm->cond);
+  free (vmm->vcpu_plugged);
+  free (vmm->vcpu_tid);
   free (vmm);
 }
 

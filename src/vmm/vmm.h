@@ -28,6 +28,16 @@ typedef enum
   VMM_IRQCHIP_KERNEL,   /* all of it in KVM, with PIC and PIT: for firmware and old guests */
 } VmmIrqchip;
 
+/* What --boot lists, in order: all drives of that kind, in command-line
+ * order. */
+typedef enum
+{
+  VMM_BOOT_CDROM,
+  VMM_BOOT_DISK,
+} VmmBootDevice;
+
+#define VMM_MAX_BOOT_DEVICES 2
+
 typedef enum
 {
   VMM_RUN_STATE_RUNNING,
@@ -42,8 +52,13 @@ typedef struct
   const char    *uuid;           /* canonical lower-case text form */
   uint64_t       memory_mib;
   uint64_t       max_memory_mib; /* the guest's RAM; above memory_mib, the balloon holds the rest */
-  unsigned       n_vcpus;
+  unsigned       n_vcpus;        /* enabled at power-on */
+  unsigned       max_vcpus;      /* possible: n_vcpus..max_vcpus can be plugged in live */
   VmmIrqchip     irqchip;
+  const char    *firmware_path;  /* BIOS image; NULL: direct kernel boot */
+  const char    *firmware_log;   /* debug output on port 0x402 goes here; NULL: nowhere */
+  VmmBootDevice  boot_order[VMM_MAX_BOOT_DEVICES];
+  unsigned       n_boot;         /* 0: the firmware's own order (CD-ROM, then disk) */
   const char    *kernel_path;
   const char    *initrd_path;
   const char    *cmdline;
@@ -83,6 +98,23 @@ DisplayConsole  *vmm_get_display    (Vmm             *vmm);
 Vga             *vmm_get_vga        (Vmm             *vmm);
 void             vmm_request_reset  (Vmm             *vmm,
                                      const char      *reason);
+/* ACPI: the power button (true when the guest's OS listens to it), live
+ * vCPUs (set-vcpus, query-vcpus). */
+bool             vmm_system_powerdown (Vmm           *vmm);
+int              vmm_set_vcpus      (Vmm             *vmm,
+                                     unsigned         count,
+                                     VmmError        *err);
+struct json_object *vmm_query_vcpus (Vmm             *vmm);
+/* Drives (query-block) and CD-ROM media, by device name: cdrom0, disk0… */
+struct json_object *vmm_query_block (Vmm             *vmm);
+int              vmm_eject_medium   (Vmm             *vmm,
+                                     const char      *device,
+                                     bool             force,
+                                     VmmError        *err);
+int              vmm_change_medium  (Vmm             *vmm,
+                                     const char      *device,
+                                     const char      *path,
+                                     VmmError        *err);
 void             vmm_request_exit   (Vmm             *vmm,
                                      int              status,
                                      const char      *reason);

@@ -883,9 +883,11 @@ test_spec_parse (void)
     { "path=a,readonly=maybe", "readonly=maybe" },
     { "path=a,colour=blue", "unknown key 'colour'" },
     { "path=a,path=b", "twice" },
-    { "path=a,bus=ide", "bus=ide is not supported yet" },
     { "path=a,bus=scsi", "unknown bus" },
-    { "path=a,media=cdrom", "media=cdrom is not supported yet" },
+    { "path=a,media=floppy", "unknown media" },
+    { "bus=ide", "no path" },
+    { "path=a,media=cdrom,readonly=off", "CD-ROM is read-only" },
+    { "path=a,media=cdrom,bus=virtio", "use bus=ide" },
     { "path=a,serial=123456789012345678901", "longer than 20" },
     { "path=a,serial=a\tb", "printable" },
     { "path=a,oops", "not key=value" },
@@ -910,6 +912,23 @@ test_spec_parse (void)
   g_assert_cmpstr (spec.path, ==, "/x/plain.img");
   g_assert_false (spec.read_only);
   g_assert_cmpstr (spec.serial, ==, "12345678901234567890");
+  disk_spec_clear (&spec);
+
+  g_assert_cmpint (disk_spec_parse ("path=/x/hd.img,bus=ide", &spec, &err), ==, 0);
+  g_assert_cmpint (spec.bus, ==, DISK_BUS_IDE);
+  g_assert_cmpint (spec.media, ==, DISK_MEDIA_DISK);
+  g_assert_false (spec.read_only);
+  disk_spec_clear (&spec);
+
+  /* A CD-ROM is read-only and on IDE without being told; it may be empty. */
+  g_assert_cmpint (disk_spec_parse ("path=/x/install.iso,media=cdrom", &spec, &err), ==, 0);
+  g_assert_cmpint (spec.bus, ==, DISK_BUS_IDE);
+  g_assert_cmpint (spec.media, ==, DISK_MEDIA_CDROM);
+  g_assert_true (spec.read_only);
+  disk_spec_clear (&spec);
+  g_assert_cmpint (disk_spec_parse ("media=cdrom,bus=ide,readonly=on", &spec, &err), ==, 0);
+  g_assert_null (spec.path);
+  g_assert_cmpint (spec.media, ==, DISK_MEDIA_CDROM);
   disk_spec_clear (&spec);
   g_assert_cmpstr (err.message, ==, "");
 

@@ -122,30 +122,61 @@ disk_spec_set (DiskSpec   *out,
       return 0;
     case 3:
       if (strcmp (value, "virtio") == 0)
-        {
-          out->bus = DISK_BUS_VIRTIO;
-          return 0;
-        }
-      if (strcmp (value, "ide") == 0)
-        vmm_error_set (err, "--disk %s: bus=ide is not supported yet (only bus=virtio)", spec);
+        out->bus = DISK_BUS_VIRTIO;
+      else if (strcmp (value, "ide") == 0)
+        out->bus = DISK_BUS_IDE;
       else
-        vmm_error_set (err, "--disk %s: unknown bus '%s' (only bus=virtio is supported)", spec,
-                       value);
-      return -EINVAL;
+        {
+          vmm_error_set (err, "--disk %s: unknown bus '%s' (known: virtio, ide)", spec, value);
+          return -EINVAL;
+        }
+      return 0;
     default:
       if (strcmp (value, "disk") == 0)
-        {
-          out->media = DISK_MEDIA_DISK;
-          return 0;
-        }
-      if (strcmp (value, "cdrom") == 0)
-        vmm_error_set (err, "--disk %s: media=cdrom is not supported yet (only media=disk)",
-                       spec);
+        out->media = DISK_MEDIA_DISK;
+      else if (strcmp (value, "cdrom") == 0)
+        out->media = DISK_MEDIA_CDROM;
       else
-        vmm_error_set (err, "--disk %s: unknown media '%s' (only media=disk is supported)",
-                       spec, value);
+        {
+          vmm_error_set (err, "--disk %s: unknown media '%s' (known: disk, cdrom)", spec,
+                         value);
+          return -EINVAL;
+        }
+      return 0;
+    }
+}
+
+/* The rules that tie the keys together, once all are known. */
+static int
+disk_spec_check (DiskSpec   *out,
+                 const char *spec,
+                 unsigned    seen,
+                 VmmError   *err)
+{
+  const unsigned seen_readonly = 1u << 1, seen_bus = 1u << 3;
+
+  if (out->media != DISK_MEDIA_CDROM)
+    {
+      if (out->path == NULL)
+        {
+          vmm_error_set (err, "--disk %s: no path= given", spec);
+          return -EINVAL;
+        }
+      return 0;
+    }
+  if ((seen & seen_readonly) && !out->read_only)
+    {
+      vmm_error_set (err, "--disk %s: a CD-ROM is read-only: drop readonly=off", spec);
       return -EINVAL;
     }
+  if ((seen & seen_bus) && out->bus != DISK_BUS_IDE)
+    {
+      vmm_error_set (err, "--disk %s: CD-ROM drives are on the IDE bus: use bus=ide", spec);
+      return -EINVAL;
+    }
+  out->read_only = true;
+  out->bus = DISK_BUS_IDE;
+  return 0;
 }
 
 int
@@ -194,11 +225,8 @@ disk_spec_parse (const char *spec,
       free (item);
     }
 
-  if (ret == 0 && out->path == NULL)
-    {
-      vmm_error_set (err, "--disk %s: no path= given", spec);
-      ret = -EINVAL;
-    }
+  if (ret == 0)
+    ret = disk_spec_check (out, spec, seen, err);
   if (ret == -ENOMEM)
     vmm_error_set (err, "out of memory while parsing --disk");
   if (ret < 0)

@@ -66,7 +66,7 @@ cmd_query_guest (Vmm          *vmm,
   json_object_object_add (ret, "memory-mib", json_object_new_int64 (config->memory_mib));
   json_object_object_add (ret, "max-memory-mib", json_object_new_int64 (config->max_memory_mib));
   json_object_object_add (ret, "vcpus", json_object_new_int (config->n_vcpus));
-  json_object_object_add (ret, "max-vcpus", json_object_new_int (config->n_vcpus));
+  json_object_object_add (ret, "max-vcpus", json_object_new_int (config->max_vcpus));
   return ret;
 }
 
@@ -122,6 +122,56 @@ cmd_system_reset (Vmm          *vmm,
 {
   vmm_request_reset (vmm, "host-qmp-system-reset");
   return json_object_new_object ();
+}
+
+/* The ACPI power button. A guest whose OS has not enabled the button's event
+ * (still in the firmware, or no ACPI) will not react; the reply says so, as
+ * QEMU's does not, so a user is not left waiting. */
+static json_object *
+cmd_system_powerdown (Vmm          *vmm,
+                      json_object  *arguments,
+                      ControlError *error)
+{
+  json_object *ret = json_object_new_object ();
+
+  json_object_object_add (ret, "guest-listens",
+                          json_object_new_boolean (vmm_system_powerdown (vmm)));
+  return ret;
+}
+
+static json_object *
+cmd_set_vcpus (Vmm          *vmm,
+               json_object  *arguments,
+               ControlError *error)
+{
+  json_object *count = NULL;
+  VmmError err = { { 0 } };
+  int64_t value;
+
+  if (arguments == NULL || !json_object_object_get_ex (arguments, "count", &count)
+      || !json_object_is_type (count, json_type_int))
+    {
+      error->error_class = "InvalidArgument";
+      snprintf (error->desc, sizeof error->desc,
+                "\"count\" must be the number of vCPUs the guest should have");
+      return NULL;
+    }
+  value = json_object_get_int64 (count);
+  if (vmm_set_vcpus (vmm, value < 0 || value > UINT32_MAX ? 0 : (unsigned) value, &err) < 0)
+    {
+      error->error_class = "InvalidArgument";
+      snprintf (error->desc, sizeof error->desc, "%s", err.message);
+      return NULL;
+    }
+  return json_object_new_object ();
+}
+
+static json_object *
+cmd_query_vcpus (Vmm          *vmm,
+                 json_object  *arguments,
+                 ControlError *error)
+{
+  return vmm_query_vcpus (vmm);
 }
 
 static json_object *
@@ -258,6 +308,97 @@ cmd_screendump (Vmm          *vmm,
       error->error_class = "GenericError";
       snprintf (error->desc, sizeof error->desc, "cannot write %s: %s",
                 json_object_get_string (filename), strerror (-ret));
+      return NULL;
+    }
+  return json_object_new_object ();
+}
+
+static json_object *
+cmd_query_block (Vmm          *vmm,
+                 json_object  *arguments,
+                 ControlError *error)
+{
+  return vmm_query_block (vmm);
+}
+
+/* The "device" argument of eject and change. */
+static const char *
+device_argument (json_object  *arguments,
+                 ControlError *error)
+{
+  json_object *device;
+
+  if (arguments == NULL || !json_object_object_get_ex (arguments, "device", &device)
+      || !json_object_is_type (device, json_type_string))
+    {
+      error->error_class = "InvalidArgument";
+      snprintf (error->desc, sizeof error->desc,
+                "\"device\" must name a CD-ROM drive, such as \"cdrom0\" (see query-block)");
+      return NULL;
+    }
+  return json_object_get_string (device);
+}
+
+static void
+media_error (ControlError   *error,
+             int             ret,
+             const VmmError *err)
+{
+  error->error_class = ret == -ENODEV ? "DeviceNotFound"
+                       : ret == -ENOTTY ? "InvalidArgument" : "GenericError";
+  snprintf (error->desc, sizeof error->desc, "%s", err->message);
+}
+
+static json_object *
+cmd_eject (Vmm          *vmm,
+           json_object  *arguments,
+           ControlError *error)
+{
+  const char *device = device_argument (arguments, error);
+  json_object *force = NULL;
+  VmmError err = { { 0 } };
+  int ret;
+
+  if (device == NULL)
+    return NULL;
+  if (json_object_object_get_ex (arguments, "force", &force)
+      && !json_object_is_type (force, json_type_boolean))
+    {
+      invalid_argument (error, "\"force\" must be true or false");
+      return NULL;
+    }
+  ret = vmm_eject_medium (vmm, device, force != NULL && json_object_get_boolean (force), &err);
+  if (ret < 0)
+    {
+      media_error (error, ret, &err);
+      return NULL;
+    }
+  return json_object_new_object ();
+}
+
+static json_object *
+cmd_change (Vmm          *vmm,
+            json_object  *arguments,
+            ControlError *error)
+{
+  const char *device = device_argument (arguments, error);
+  json_object *filename;
+  VmmError err = { { 0 } };
+  int ret;
+
+  if (device == NULL)
+    return NULL;
+  if (!json_object_object_get_ex (arguments, "filename", &filename)
+      || !json_object_is_type (filename, json_type_string)
+      || json_object_get_string_len (filename) == 0)
+    {
+      invalid_argument (error, "\"filename\" must name the disc image to insert");
+      return NULL;
+    }
+  ret = vmm_change_medium (vmm, device, json_object_get_string (filename), &err);
+  if (ret < 0)
+    {
+      media_error (error, ret, &err);
       return NULL;
     }
   return json_object_new_object ();
@@ -456,6 +597,12 @@ static const ControlCommand control_commands[] = {
   { "cont",             cmd_cont },
   { "quit",             cmd_quit },
   { "system_reset",     cmd_system_reset },
+  { "system_powerdown", cmd_system_powerdown },
+  { "set-vcpus",        cmd_set_vcpus },
+  { "query-vcpus",      cmd_query_vcpus },
+  { "query-block",      cmd_query_block },
+  { "eject",            cmd_eject },
+  { "change",           cmd_change },
   { "balloon",          cmd_balloon },
   { "query-balloon",    cmd_query_balloon },
   { "query-balloon-stats", cmd_query_balloon_stats },

@@ -234,6 +234,22 @@ kvm_vcpu_handle_mmio (KvmVcpu *vcpu)
     }
 }
 
+/* KVM keeps a latched INIT as a pending event; KVM_SET_VCPU_EVENTS can only
+ * clear it through the SMM part of the structure, so that part is read back
+ * and written unchanged but for latched_init. A latched SIPI needs nothing:
+ * KVM drops it unless an INIT came first. */
+int
+kvm_vcpu_forget_startup (KvmVcpu *vcpu)
+{
+  struct kvm_vcpu_events events;
+
+  if (ioctl (vcpu->fd, KVM_GET_VCPU_EVENTS, &events) < 0)
+    return -errno;
+  events.flags |= KVM_VCPUEVENT_VALID_SMM;
+  events.smi.latched_init = 0;
+  return ioctl (vcpu->fd, KVM_SET_VCPU_EVENTS, &events) < 0 ? -errno : 0;
+}
+
 KvmVcpuExit
 kvm_vcpu_run (KvmVcpu *vcpu)
 {

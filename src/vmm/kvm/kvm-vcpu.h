@@ -65,6 +65,11 @@ int         kvm_vcpu_create          (KvmVm              *vm,
 void        kvm_vcpu_destroy         (KvmVcpu            *vcpu);
 int         kvm_vcpu_set_boot_state  (KvmVcpu            *vcpu,
                                       const BootCpuState *state);
+/* Drops an INIT latched while the vCPU was not running (say, the firmware's
+ * broadcast to all processors at boot, when this one was not plugged in),
+ * so that when it joins it waits for the guest's own INIT-SIPI-SIPI. Best
+ * effort: 0 or -errno. Call it while the vCPU's thread is parked. */
+int         kvm_vcpu_forget_startup  (KvmVcpu            *vcpu);
 KvmVcpuExit kvm_vcpu_run             (KvmVcpu            *vcpu);
 void        kvm_vcpu_request_exit    (KvmVcpu            *vcpu);
 void        kvm_vcpu_describe        (KvmVcpu            *vcpu,

@@ -156,7 +156,8 @@ kvm_vm_set_memory_flags (KvmVm    *vm,
 {
   struct kvm_userspace_memory_region region = {
     .slot = slot,
-    .flags = (flags & KVM_VM_LOG_DIRTY) ? KVM_MEM_LOG_DIRTY_PAGES : 0,
+    .flags = ((flags & KVM_VM_LOG_DIRTY) ? KVM_MEM_LOG_DIRTY_PAGES : 0)
+             | ((flags & KVM_VM_READONLY) ? KVM_MEM_READONLY : 0),
     .guest_phys_addr = gpa,
     .memory_size = size,
     .userspace_addr = (uintptr_t) host,

@@ -31,6 +31,7 @@ typedef enum
 
 #define KVM_VM_IOAPIC_PINS 24
 #define KVM_VM_LOG_DIRTY   1u   /* KVM_MEM_LOG_DIRTY_PAGES, for kvm_vm_set_memory_flags */
+#define KVM_VM_READONLY    2u   /* KVM_MEM_READONLY: guest writes exit as MMIO (ROM) */
 
 typedef struct
 {
