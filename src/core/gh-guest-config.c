@@ -18,6 +18,7 @@
 #include "gh-disk-image.h"
 #include "gh-guest-config.h"
 #include "gh-guest-id.h"
+#include "protocol/gh-protocol.h"
 
 /* A configuration file is read by people, written by two programs and possibly edited by hand,
  * so loading is strict: unknown groups and keys, duplicates, values out of range and lines that
@@ -1836,4 +1837,82 @@ gh_guest_config_set_nic_mac (GhGuestConfig *self,
 
   nic = g_ptr_array_index (self->nics, index);
   set_string (&nic->mac, mac);
+}
+
+/**
+ * gh_guest_config_set_disk_path:
+ * @path: an absolute path; gh_guest_config_validate() checks it
+ *
+ * Points a disk at another image: how a CD-ROM drive gets another medium.
+ */
+void
+gh_guest_config_set_disk_path (GhGuestConfig *self,
+                               guint          index,
+                               const char    *path)
+{
+  GhDisk *disk;
+
+  g_return_if_fail (GH_IS_GUEST_CONFIG (self));
+  g_return_if_fail (index < self->disks->len);
+  g_return_if_fail (path != NULL);
+
+  disk = g_ptr_array_index (self->disks, index);
+  set_string (&disk->path, path);
+}
+
+/**
+ * gh_guest_config_dup_drive_name:
+ *
+ * Returns: (transfer full): the running helper's name for disk @index, its kind and number:
+ *   CD-ROMs and disks are each counted apart, in the order of the configuration (cdrom0, disk0,
+ *   disk1, …), which is the order the launcher hands them over in
+ */
+char *
+gh_guest_config_dup_drive_name (GhGuestConfig *self,
+                                guint          index)
+{
+  const GhDisk *disk;
+  guint n = 0;
+
+  g_return_val_if_fail (GH_IS_GUEST_CONFIG (self), NULL);
+  g_return_val_if_fail (index < self->disks->len, NULL);
+
+  disk = g_ptr_array_index (self->disks, index);
+  for (guint i = 0; i < index; i++)
+    if (((const GhDisk *) g_ptr_array_index (self->disks, i))->media == disk->media)
+      n++;
+
+  return g_strdup_printf ("%s%u",
+                          disk->media == GH_DISK_MEDIA_CDROM ? GH_PROTOCOL_BLOCK_TYPE_CDROM
+                                                             : GH_PROTOCOL_BLOCK_TYPE_DISK,
+                          n);
+}
+
+/**
+ * gh_guest_config_lookup_drive:
+ * @name: a drive name as gh_guest_config_dup_drive_name() gives them
+ * @index: (out): the disk's index in the configuration
+ *
+ * Returns: whether the configuration has that drive
+ */
+gboolean
+gh_guest_config_lookup_drive (GhGuestConfig *self,
+                              const char    *name,
+                              guint         *index)
+{
+  g_return_val_if_fail (GH_IS_GUEST_CONFIG (self), FALSE);
+  g_return_val_if_fail (name != NULL, FALSE);
+
+  for (guint i = 0; i < self->disks->len; i++)
+    {
+      g_autofree char *drive = gh_guest_config_dup_drive_name (self, i);
+
+      if (g_str_equal (drive, name))
+        {
+          *index = i;
+          return TRUE;
+        }
+    }
+
+  return FALSE;
 }

@@ -128,6 +128,14 @@ const GhDisk  *gh_guest_config_get_disk           (GhGuestConfig  *self,
                                                    guint           index);
 void           gh_guest_config_add_disk           (GhGuestConfig  *self,
                                                    const GhDisk   *disk);
+void           gh_guest_config_set_disk_path      (GhGuestConfig  *self,
+                                                   guint           index,
+                                                   const char     *path);
+char          *gh_guest_config_dup_drive_name     (GhGuestConfig  *self,
+                                                   guint           index);
+gboolean       gh_guest_config_lookup_drive       (GhGuestConfig  *self,
+                                                   const char     *name,
+                                                   guint          *index);
 guint          gh_guest_config_get_n_nics         (GhGuestConfig  *self);
 const GhNic   *gh_guest_config_get_nic            (GhGuestConfig  *self,
                                                    guint           index);

@@ -104,6 +104,31 @@ member_object (JsonObject *object,
   return json_node_get_object (node);
 }
 
+static gboolean
+member_boolean (JsonObject *object,
+                const char *name,
+                gboolean    fallback)
+{
+  JsonNode *node = object ? json_object_get_member (object, name) : NULL;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node)
+      || json_node_get_value_type (node) != G_TYPE_BOOLEAN)
+    return fallback;
+
+  return json_node_get_boolean (node);
+}
+
+void
+gh_block_device_free (GhBlockDevice *device)
+{
+  if (device == NULL)
+    return;
+
+  g_free (device->device);
+  g_free (device->file);
+  g_free (device);
+}
+
 GhHelperClient *
 gh_helper_client_new (const char *socket_path)
 {
@@ -872,6 +897,228 @@ DEFINE_SIMPLE_COMMAND (powerdown, GH_PROTOCOL_CMD_SYSTEM_POWERDOWN)
 DEFINE_SIMPLE_COMMAND (reset, GH_PROTOCOL_CMD_SYSTEM_RESET)
 
 /**
+ * gh_helper_client_powerdown_finish:
+ * @guest_listens: (out) (optional): whether the guest's OS handles the power button now; when
+ *   it does not, the press was delivered but nothing may come of it
+ */
+gboolean
+gh_helper_client_powerdown_finish (GhHelperClient  *self,
+                                   GAsyncResult    *result,
+                                   gboolean        *guest_listens,
+                                   GError         **error)
+{
+  g_autoptr(JsonNode) reply = NULL;
+
+  g_return_val_if_fail (GH_IS_HELPER_CLIENT (self), FALSE);
+
+  if (!(reply = finish_typed (self, result, error)))
+    return FALSE;
+
+  /* A helper that does not say is taken at its word that the press went through. */
+  if (guest_listens != NULL)
+    *guest_listens = member_boolean (JSON_NODE_HOLDS_OBJECT (reply)
+                                     ? json_node_get_object (reply) : NULL,
+                                     GH_PROTOCOL_GUEST_LISTENS, TRUE);
+
+  return TRUE;
+}
+
+void
+gh_helper_client_query_vcpus_async (GhHelperClient      *self,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  g_return_if_fail (GH_IS_HELPER_CLIENT (self));
+
+  execute_typed (self, gh_helper_client_query_vcpus_async, GH_PROTOCOL_CMD_QUERY_VCPUS, NULL,
+                 cancellable, callback, user_data);
+}
+
+/**
+ * gh_helper_client_query_vcpus_finish:
+ * @enabled: (out) (optional): the vCPUs the guest has now ("enabled" or "pending-removal":
+ *   the guest still runs on one it was asked to give back)
+ * @possible: (out) (optional): all the vCPUs the guest could have (its maximum)
+ */
+gboolean
+gh_helper_client_query_vcpus_finish (GhHelperClient  *self,
+                                     GAsyncResult    *result,
+                                     guint           *enabled,
+                                     guint           *possible,
+                                     GError         **error)
+{
+  g_autoptr(JsonNode) reply = NULL;
+  JsonArray *array;
+  guint n_enabled = 0;
+
+  g_return_val_if_fail (GH_IS_HELPER_CLIENT (self), FALSE);
+
+  if (!(reply = finish_typed (self, result, error)))
+    return FALSE;
+
+  if (!JSON_NODE_HOLDS_ARRAY (reply))
+    goto malformed;
+
+  array = json_node_get_array (reply);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonNode *node = json_array_get_element (array, i);
+      const char *state;
+
+      if (!JSON_NODE_HOLDS_OBJECT (node)
+          || !(state = member_string (json_node_get_object (node), GH_PROTOCOL_VCPU_STATE)))
+        goto malformed;
+
+      if (g_str_equal (state, GH_PROTOCOL_VCPU_STATE_ENABLED)
+          || g_str_equal (state, GH_PROTOCOL_VCPU_STATE_PENDING_REMOVAL))
+        n_enabled++;
+    }
+
+  if (enabled != NULL)
+    *enabled = n_enabled;
+  if (possible != NULL)
+    *possible = json_array_get_length (array);
+
+  return TRUE;
+
+malformed:
+  g_set_error_literal (error, GH_CLIENT_ERROR, GH_CLIENT_ERROR_PROTOCOL,
+                       _("The helper's vCPU reply is malformed"));
+  return FALSE;
+}
+
+void
+gh_helper_client_query_block_async (GhHelperClient      *self,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  g_return_if_fail (GH_IS_HELPER_CLIENT (self));
+
+  execute_typed (self, gh_helper_client_query_block_async, GH_PROTOCOL_CMD_QUERY_BLOCK, NULL,
+                 cancellable, callback, user_data);
+}
+
+/**
+ * gh_helper_client_query_block_finish:
+ *
+ * Returns: (transfer full) (element-type GhBlockDevice): the guest's drives, in the helper's
+ *   order
+ */
+GPtrArray *
+gh_helper_client_query_block_finish (GhHelperClient  *self,
+                                     GAsyncResult    *result,
+                                     GError         **error)
+{
+  g_autoptr(JsonNode) reply = NULL;
+  g_autoptr(GPtrArray) devices = NULL;
+  JsonArray *array;
+
+  g_return_val_if_fail (GH_IS_HELPER_CLIENT (self), NULL);
+
+  if (!(reply = finish_typed (self, result, error)))
+    return NULL;
+
+  if (!JSON_NODE_HOLDS_ARRAY (reply))
+    goto malformed;
+
+  devices = g_ptr_array_new_with_free_func ((GDestroyNotify) gh_block_device_free);
+  array = json_node_get_array (reply);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonNode *node = json_array_get_element (array, i);
+      g_autoptr(GhBlockDevice) device = g_new0 (GhBlockDevice, 1);
+      JsonObject *item;
+      const char *name, *type;
+
+      if (!JSON_NODE_HOLDS_OBJECT (node))
+        goto malformed;
+
+      item = json_node_get_object (node);
+      name = member_string (item, GH_PROTOCOL_BLOCK_DEVICE);
+      type = member_string (item, GH_PROTOCOL_BLOCK_TYPE);
+      if (name == NULL || type == NULL)
+        goto malformed;
+
+      device->device = g_strdup (name);
+      device->media = g_str_equal (type, GH_PROTOCOL_BLOCK_TYPE_CDROM) ? GH_DISK_MEDIA_CDROM
+                                                                       : GH_DISK_MEDIA_DISK;
+      device->bus = g_strcmp0 (member_string (item, GH_PROTOCOL_BLOCK_BUS), "ide") == 0
+                    ? GH_DISK_BUS_IDE : GH_DISK_BUS_VIRTIO;
+      device->file = g_strdup (member_string (item, GH_PROTOCOL_BLOCK_FILE));
+      device->read_only = member_boolean (item, GH_PROTOCOL_BLOCK_READ_ONLY, FALSE);
+      /* Disks have no tray: they always hold their image. */
+      device->inserted = member_boolean (item, GH_PROTOCOL_BLOCK_INSERTED, device->file != NULL);
+      device->tray_open = member_boolean (item, GH_PROTOCOL_BLOCK_TRAY_OPEN, FALSE);
+      device->locked = member_boolean (item, GH_PROTOCOL_BLOCK_LOCKED, FALSE);
+      g_ptr_array_add (devices, g_steal_pointer (&device));
+    }
+
+  return g_steal_pointer (&devices);
+
+malformed:
+  g_set_error_literal (error, GH_CLIENT_ERROR, GH_CLIENT_ERROR_PROTOCOL,
+                       _("The helper's block device reply is malformed"));
+  return NULL;
+}
+
+/**
+ * gh_helper_client_eject_async:
+ * @device: a CD-ROM drive (cdrom0, …)
+ * @force: eject even though the guest locked the tray
+ *
+ * Opens the drive's tray and takes its medium out. Fails with %GH_CLIENT_ERROR_GENERIC while the
+ * guest holds the tray locked and @force is %FALSE.
+ */
+void
+gh_helper_client_eject_async (GhHelperClient      *self,
+                              const char          *device,
+                              gboolean             force,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  g_autoptr(JsonObject) arguments = json_object_new ();
+
+  g_return_if_fail (GH_IS_HELPER_CLIENT (self));
+  g_return_if_fail (device != NULL);
+
+  json_object_set_string_member (arguments, GH_PROTOCOL_ARG_DEVICE, device);
+  if (force)
+    json_object_set_boolean_member (arguments, GH_PROTOCOL_ARG_FORCE, TRUE);
+  execute_typed (self, gh_helper_client_command_finish, GH_PROTOCOL_CMD_EJECT, arguments,
+                 cancellable, callback, user_data);
+}
+
+/**
+ * gh_helper_client_change_media_async:
+ * @device: a CD-ROM drive (cdrom0, …)
+ * @filename: the image to insert, an absolute path the helper can open
+ *
+ * Puts another medium in the drive; the old one is taken out first, even from a locked tray.
+ */
+void
+gh_helper_client_change_media_async (GhHelperClient      *self,
+                                     const char          *device,
+                                     const char          *filename,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
+{
+  g_autoptr(JsonObject) arguments = json_object_new ();
+
+  g_return_if_fail (GH_IS_HELPER_CLIENT (self));
+  g_return_if_fail (device != NULL);
+  g_return_if_fail (filename != NULL);
+
+  json_object_set_string_member (arguments, GH_PROTOCOL_ARG_DEVICE, device);
+  json_object_set_string_member (arguments, GH_PROTOCOL_ARG_FILENAME, filename);
+  execute_typed (self, gh_helper_client_command_finish, GH_PROTOCOL_CMD_CHANGE, arguments,
+                 cancellable, callback, user_data);
+}
+
+/**
  * gh_helper_client_set_memory_async:
  * @memory_mib: the memory the guest should have; the balloon takes the rest up to the maximum
  *
@@ -904,7 +1151,7 @@ gh_helper_client_set_vcpus_async (GhHelperClient      *self,
 
   g_return_if_fail (GH_IS_HELPER_CLIENT (self));
 
-  json_object_set_int_member (arguments, GH_PROTOCOL_ARG_VCPUS, vcpus);
+  json_object_set_int_member (arguments, GH_PROTOCOL_ARG_COUNT, vcpus);
   execute_typed (self, gh_helper_client_command_finish, GH_PROTOCOL_CMD_SET_VCPUS, arguments,
                  cancellable, callback, user_data);
 }
@@ -930,7 +1177,7 @@ gh_helper_client_screendump_async (GhHelperClient      *self,
  * gh_helper_client_command_finish:
  *
  * Finishes the calls without a reply value: pause, resume, quit, powerdown, reset, set-memory,
- * set-vcpus, screendump.
+ * set-vcpus, screendump, eject, change-media.
  */
 gboolean
 gh_helper_client_command_finish (GhHelperClient  *self,

@@ -18,6 +18,36 @@
 
 G_BEGIN_DECLS
 
+/**
+ * GhBlockDevice:
+ * @device: the helper's name for the drive: cdrom0, cdrom1, … and disk0, disk1, …, each
+ *   numbered in the order of the guest's disks of that kind
+ * @media: disk or CD-ROM
+ * @bus: virtio or IDE
+ * @file: (nullable): the image, %NULL for a CD-ROM drive without a medium
+ * @read_only: the guest may not write
+ * @inserted: a CD-ROM drive holds a medium (always %TRUE for disks)
+ * @tray_open: a CD-ROM drive's tray is open
+ * @locked: the guest has locked a CD-ROM drive's tray (it prevents medium removal)
+ *
+ * One drive of a running guest, from the helper's query-block.
+ */
+typedef struct
+{
+  char        *device;
+  GhDiskMedia  media;
+  GhDiskBus    bus;
+  char        *file;
+  gboolean     read_only;
+  gboolean     inserted;
+  gboolean     tray_open;
+  gboolean     locked;
+} GhBlockDevice;
+
+void            gh_block_device_free                  (GhBlockDevice        *device);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (GhBlockDevice, gh_block_device_free)
+
 #define GH_TYPE_HELPER_CLIENT (gh_helper_client_get_type ())
 
 G_DECLARE_FINAL_TYPE (GhHelperClient, gh_helper_client, GH, HELPER_CLIENT, GObject)
@@ -74,8 +104,30 @@ char           *gh_helper_client_query_serial_finish  (GhHelperClient       *sel
                                                        GAsyncResult         *result,
                                                        GError              **error);
 
-/* Commands without a reply value. The ones the VMM does not have yet (powerdown, reset,
- * set-memory, set-vcpus, screendump) fail with GH_CLIENT_ERROR_COMMAND_NOT_FOUND.
+void            gh_helper_client_query_vcpus_async    (GhHelperClient       *self,
+                                                       GCancellable         *cancellable,
+                                                       GAsyncReadyCallback   callback,
+                                                       gpointer              user_data);
+gboolean        gh_helper_client_query_vcpus_finish   (GhHelperClient       *self,
+                                                       GAsyncResult         *result,
+                                                       guint                *enabled,
+                                                       guint                *possible,
+                                                       GError              **error);
+void            gh_helper_client_query_block_async    (GhHelperClient       *self,
+                                                       GCancellable         *cancellable,
+                                                       GAsyncReadyCallback   callback,
+                                                       gpointer              user_data);
+GPtrArray      *gh_helper_client_query_block_finish   (GhHelperClient       *self,
+                                                       GAsyncResult         *result,
+                                                       GError              **error);
+gboolean        gh_helper_client_powerdown_finish     (GhHelperClient       *self,
+                                                       GAsyncResult         *result,
+                                                       gboolean             *guest_listens,
+                                                       GError              **error);
+
+/* Commands without a reply value (powerdown may also be finished with
+ * gh_helper_client_powerdown_finish() to learn whether the guest listens). A helper without
+ * the command fails them with GH_CLIENT_ERROR_COMMAND_NOT_FOUND.
  */
 void            gh_helper_client_pause_async          (GhHelperClient       *self,
                                                        GCancellable         *cancellable,
@@ -108,6 +160,18 @@ void            gh_helper_client_set_vcpus_async      (GhHelperClient       *sel
                                                        GAsyncReadyCallback   callback,
                                                        gpointer              user_data);
 void            gh_helper_client_screendump_async     (GhHelperClient       *self,
+                                                       const char           *filename,
+                                                       GCancellable         *cancellable,
+                                                       GAsyncReadyCallback   callback,
+                                                       gpointer              user_data);
+void            gh_helper_client_eject_async          (GhHelperClient       *self,
+                                                       const char           *device,
+                                                       gboolean              force,
+                                                       GCancellable         *cancellable,
+                                                       GAsyncReadyCallback   callback,
+                                                       gpointer              user_data);
+void            gh_helper_client_change_media_async   (GhHelperClient       *self,
+                                                       const char           *device,
                                                        const char           *filename,
                                                        GCancellable         *cancellable,
                                                        GAsyncReadyCallback   callback,

@@ -24,6 +24,9 @@ typedef struct
 {
   guint       uint_arg;
   const char *string_arg;
+  const char *device_arg;
+  gboolean    force_arg;
+  gboolean    guest_listens;  /* out, for powerdown */
 } CallArgs;
 
 static void
@@ -80,12 +83,21 @@ call_helper (Ctl         *ctl,
       else if (call == (gpointer) gh_helper_client_screendump_async)
         gh_helper_client_screendump_async (client, args->string_arg, cancellable, on_done,
                                            &result);
+      else if (call == (gpointer) gh_helper_client_change_media_async)
+        gh_helper_client_change_media_async (client, args->device_arg, args->string_arg,
+                                             cancellable, on_done, &result);
+      else if (call == (gpointer) gh_helper_client_eject_async)
+        gh_helper_client_eject_async (client, args->device_arg, args->force_arg, cancellable,
+                                      on_done, &result);
       else
         ((ClientCall) call) (client, cancellable, on_done, &result);
 
       while (result == NULL)
         g_main_context_iteration (NULL, TRUE);
-      ok = gh_helper_client_command_finish (client, result, error);
+      if (call == (gpointer) gh_helper_client_powerdown_async)
+        ok = gh_helper_client_powerdown_finish (client, result, &args->guest_listens, error);
+      else
+        ok = gh_helper_client_command_finish (client, result, error);
     }
 
   if (g_cancellable_is_cancelled (cancellable) && error && *error
@@ -139,6 +151,7 @@ run_simple (Ctl        *ctl,
             gpointer    call)
 {
   g_autoptr(GError) error = NULL;
+  CallArgs args = { 0, };
   GhGuest *guest;
 
   if (!ctl_parse_options (command, "NAME", summary, NULL, &argc, &argv, 1))
@@ -147,7 +160,7 @@ run_simple (Ctl        *ctl,
   if (!(guest = ctl_lookup_running (ctl, argv[1])))
     return EXIT_FAILURE;
 
-  if (!call_helper (ctl, guest, command, call, NULL, &error))
+  if (!call_helper (ctl, guest, command, call, &args, &error))
     {
       if (g_error_matches (error, GH_CLIENT_ERROR, GH_CLIENT_ERROR_COMMAND_NOT_FOUND))
         {
@@ -161,6 +174,12 @@ run_simple (Ctl        *ctl,
 
   if (!ctl->json)
     print_done (command, argv[1], 0);
+
+  /* The press is delivered and kept, so this is no failure; but nothing may come of it. */
+  if (call == (gpointer) gh_helper_client_powerdown_async && !args.guest_listens)
+    g_printerr (_("guesthouse-ctl: guest “%s”: warning: the guest is not listening to the power "
+                  "button (it is still in its firmware, or has no ACPI); it may not shut down\n"),
+                argv[1]);
 
   return EXIT_SUCCESS;
 }
@@ -377,6 +396,132 @@ ctl_cmd_screenshot (Ctl   *ctl,
 
   if (!ctl->json)
     g_print (_("Saved the screen of guest “%s” to %s\n"), argv[1], path);
+
+  return EXIT_SUCCESS;
+}
+
+/* change-media: the running guest gets the medium at once, and the configuration names it so
+ * that the next start has it too. A stopped guest's drive cannot be left empty: the
+ * configuration needs an image for every disk.
+ */
+int
+ctl_cmd_change_media (Ctl   *ctl,
+                      int    argc,
+                      char **argv)
+{
+  gboolean eject = FALSE;
+  gboolean force = FALSE;
+  GOptionEntry entries[] = {
+    { "eject", 0, 0, G_OPTION_ARG_NONE, &eject, N_("Take the medium out (running guests)"),
+      NULL },
+    { "force", 0, 0, G_OPTION_ARG_NONE, &force,
+      N_("With --eject: eject even though the guest locked the tray"), NULL },
+    { NULL }
+  };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GhGuestConfig) updated = NULL;
+  g_autofree char *path = NULL;
+  GhGuestConfig *config;
+  const GhDisk *disk;
+  CallArgs args = { 0, };
+  GhGuest *guest;
+  gboolean live;
+  guint index;
+
+  /* The number of arguments depends on --eject, which the parser has not seen yet. */
+  for (int i = 1; i < argc; i++)
+    if (g_str_equal (argv[i], "--eject"))
+      eject = TRUE;
+
+  if (!ctl_parse_options ("change-media", "NAME DEVICE {FILE | --eject [--force]}",
+                          _("Put another CD image in a guest's CD-ROM drive (cdrom0, …), or "
+                            "take it out."), entries, &argc, &argv, eject ? 2 : 3))
+    return 2;
+
+  if (force && !eject)
+    return ctl_usage_error ("change-media", _("--force goes with --eject"));
+
+  if (!(guest = ctl_lookup (ctl, argv[1])))
+    return EXIT_FAILURE;
+
+  if (!(config = gh_guest_get_config (guest)))
+    return ctl_fail (argv[1], gh_guest_get_config_error (guest));
+
+  if (!gh_guest_config_lookup_drive (config, argv[2], &index))
+    {
+      g_autofree char *message = g_strdup_printf (_("The guest has no drive “%s”"), argv[2]);
+      return ctl_fail_literal (argv[1], message);
+    }
+
+  disk = gh_guest_config_get_disk (config, index);
+  if (disk->media != GH_DISK_MEDIA_CDROM)
+    {
+      g_autofree char *message = g_strdup_printf (_("“%s” is not a CD-ROM drive"), argv[2]);
+      return ctl_fail_literal (argv[1], message);
+    }
+
+  live = gh_guest_is_active (guest);
+  if (eject && !live)
+    {
+      g_autofree char *message =
+        g_strdup_printf (_("The guest is not running and the drive would be empty: its "
+                           "configuration needs an image for “%s” (give a FILE instead)"),
+                         argv[2]);
+      return ctl_fail_literal (argv[1], message);
+    }
+
+  if (!eject)
+    {
+      /* The helper opens the file itself, from another folder. */
+      path = g_canonicalize_filename (argv[3], NULL);
+      if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
+        {
+          g_autofree char *message = g_strdup_printf (_("%s is not a file"), path);
+          return ctl_fail_literal (argv[1], message);
+        }
+
+      /* Checked before the guest sees the medium, so the two never disagree. */
+      updated = gh_guest_config_copy (config, NULL);
+      gh_guest_config_set_disk_path (updated, index, path);
+      if (!gh_guest_config_validate (updated, &error))
+        return ctl_fail (argv[1], error);
+    }
+
+  if (live)
+    {
+      args.device_arg = argv[2];
+      args.string_arg = path;
+      args.force_arg = force;
+      if (!call_helper (ctl, guest, "change-media",
+                        eject ? (gpointer) gh_helper_client_eject_async
+                              : (gpointer) gh_helper_client_change_media_async,
+                        &args, &error))
+        {
+          if (g_error_matches (error, GH_CLIENT_ERROR, GH_CLIENT_ERROR_COMMAND_NOT_FOUND))
+            {
+              g_autofree char *message =
+                g_strdup_printf (_("change-media is not available yet: this guesthouse-vmm "
+                                   "has no “%s” command"),
+                                 eject ? GH_PROTOCOL_CMD_EJECT : GH_PROTOCOL_CMD_CHANGE);
+              return ctl_fail_literal (argv[1], message);
+            }
+          return ctl_fail (argv[1], error);
+        }
+    }
+
+  if (updated != NULL && !gh_guest_store_update (ctl->store, updated, &error))
+    return ctl_fail (argv[1], error);
+
+  if (ctl->json)
+    return EXIT_SUCCESS;
+
+  if (eject)
+    g_print (_("Guest “%s”: %s ejected (its configuration keeps %s for the next start)\n"),
+             argv[1], argv[2], disk->path);
+  else if (live)
+    g_print (_("Guest “%s”: %s now holds %s\n"), argv[1], argv[2], path);
+  else
+    g_print (_("Guest “%s”: %s will hold %s from the next start\n"), argv[1], argv[2], path);
 
   return EXIT_SUCCESS;
 }

@@ -60,5 +60,6 @@ int ctl_cmd_mem_set     (Ctl *ctl, int argc, char **argv);
 int ctl_cmd_vcpu_set    (Ctl *ctl, int argc, char **argv);
 int ctl_cmd_screenshot  (Ctl *ctl, int argc, char **argv);
 int ctl_cmd_console     (Ctl *ctl, int argc, char **argv);
+int ctl_cmd_change_media (Ctl *ctl, int argc, char **argv);
 
 G_END_DECLS

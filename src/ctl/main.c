@@ -34,6 +34,7 @@ static const CtlCommand commands[] = {
   { "reboot",      ctl_cmd_reboot,      N_("Reset a guest") },
   { "mem-set",     ctl_cmd_mem_set,     N_("Set a running guest's memory (balloon)") },
   { "vcpu-set",    ctl_cmd_vcpu_set,    N_("Set a running guest's vCPU count") },
+  { "change-media", ctl_cmd_change_media, N_("Change or eject a guest's CD-ROM medium") },
   { "console",     ctl_cmd_console,     N_("Attach to a guest's serial console") },
   { "screenshot",  ctl_cmd_screenshot,  N_("Save a guest's screen as PNG") },
   { "dominfo",     ctl_cmd_dominfo,     N_("Show a guest's details") },

@@ -14,17 +14,22 @@
 #include "gh-guest-details.h"
 #include "gh-stats-graph.h"
 
-/* The Details pane: who the guest is, what it has, and two sliders.
+/* The Details pane: who the guest is, what it has, two sliders and its CD-ROM drives.
  *
  * Memory: while the guest runs, the slider sets the balloon's target, between a floor and the
  * maximum memory the guest was started with, and the balloon's own count of the memory the
  * guest has is shown beside it. While it is shut off, the slider sets the initial memory in its
- * configuration. vCPUs: the slider sets the configuration's vCPU count, which applies at the
- * next start until guesthouse-vmm can plug vCPUs into a running guest.
+ * configuration. vCPUs: while the guest runs, the slider asks it to plug vCPUs in or give them
+ * back, and the count it settles on is shown beside it; the configuration's vCPU count follows,
+ * so the next start has as many. While it is shut off, the slider sets the configuration only.
  *
  * A slider applies its value a moment after it stops moving, so a drag sends one request, not
  * one per pixel. A request that fails says why under the slider, which goes back to the value
  * in force.
+ *
+ * CD-ROM drives: each shows its medium, with Change… and Eject. On a running guest the helper
+ * changes the medium at once and the configuration names the new image for the next start; a
+ * stopped guest's configuration needs an image in every drive, so there only Change… works.
  */
 
 #define APPLY_DELAY_MS 300
@@ -39,6 +44,7 @@ struct _GhGuestDetails
   GCancellable       *cancellable;
   guint               memory_apply_source;
   guint               vcpus_apply_source;
+  guint               vcpus_requested;  /* the last count sent to the running guest */
   guint               syncing : 1;
 
   /* Template widgets */
@@ -56,6 +62,7 @@ struct _GhGuestDetails
   GtkScale           *vcpus_scale;
   GtkLabel           *vcpus_value_label;
   GtkLabel           *vcpus_max_label;
+  GtkLabel           *vcpus_actual_label;
   GtkLabel           *vcpus_error_label;
   AdwPreferencesGroup *disks_group;
   AdwPreferencesGroup *nics_group;
@@ -146,6 +153,132 @@ describe_disk (const GhDisk *disk)
   return disk->bus == GH_DISK_BUS_IDE ? _("Disk on IDE") : _("Disk on virtio");
 }
 
+/* CD-ROM drives */
+
+static void media_change_clicked (GtkButton      *button,
+                                  GhGuestDetails *self);
+static void media_eject_clicked  (GtkButton      *button,
+                                  GhGuestDetails *self);
+
+static const GhBlockDevice *
+find_block_device (GhGuestDetails *self,
+                   const char     *drive)
+{
+  GPtrArray *devices = gh_guest_session_get_block_devices (self->session);
+
+  for (guint i = 0; devices != NULL && i < devices->len; i++)
+    {
+      const GhBlockDevice *device = g_ptr_array_index (devices, i);
+
+      if (g_str_equal (device->device, drive))
+        return device;
+    }
+
+  return NULL;
+}
+
+/* The row of a drive, found again by name: the rows are rebuilt whenever the guest changes. */
+static GtkWidget *
+find_media_row (GhGuestDetails *self,
+                const char     *drive)
+{
+  for (guint i = 0; i < self->disk_rows->len; i++)
+    {
+      GtkWidget *row = g_ptr_array_index (self->disk_rows, i);
+
+      if (ADW_IS_ACTION_ROW (row) && g_str_equal (gtk_widget_get_name (row), drive))
+        return row;
+    }
+
+  return NULL;
+}
+
+static void
+set_media_error (GhGuestDetails *self,
+                 const char     *drive,
+                 const char     *message,
+                 gboolean        offer_force)
+{
+  GtkWidget *row = find_media_row (self, drive);
+
+  if (row == NULL)
+    return;
+
+  set_error (g_object_get_data (G_OBJECT (row), "error-label"), message);
+  gtk_widget_set_visible (g_object_get_data (G_OBJECT (row), "force-button"), offer_force);
+}
+
+static GtkWidget *
+media_button (GhGuestDetails *self,
+              const char     *name,
+              const char     *label,
+              GCallback       callback)
+{
+  GtkWidget *button = gtk_button_new_with_mnemonic (label);
+
+  gtk_widget_set_name (button, name);
+  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+  g_signal_connect_object (button, "clicked", callback, self, 0);
+
+  return button;
+}
+
+static void
+add_media_row (GhGuestDetails *self,
+               guint           index,
+               const GhDisk   *disk,
+               const char     *subtitle)
+{
+  g_autofree char *drive = gh_guest_config_dup_drive_name (get_config (self), index);
+  const GhBlockDevice *device = is_live (self) ? find_block_device (self, drive) : NULL;
+  /* The helper knows best what is in a running guest's drive; the configuration otherwise. */
+  const char *file = device ? (device->inserted ? device->file : NULL) : disk->path;
+  g_autofree char *title = file ? g_path_get_basename (file) : g_strdup (_("Empty"));
+  g_autofree char *full_subtitle = g_strdup_printf ("%s\n%s", subtitle, file ? file : drive);
+  GtkWidget *row = adw_action_row_new ();
+  GtkWidget *error_label = gtk_label_new (NULL);
+  GtkWidget *change = media_button (self, "change", _("C_hange…"),
+                                    G_CALLBACK (media_change_clicked));
+  GtkWidget *eject = media_button (self, "eject", _("_Eject"), G_CALLBACK (media_eject_clicked));
+  GtkWidget *force = media_button (self, "force-eject", _("_Force Eject"),
+                                   G_CALLBACK (media_eject_clicked));
+
+  gtk_widget_set_name (row, drive);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), full_subtitle);
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+
+  g_object_set_data_full (G_OBJECT (change), "drive", g_strdup (drive), g_free);
+  g_object_set_data_full (G_OBJECT (eject), "drive", g_strdup (drive), g_free);
+  g_object_set_data_full (G_OBJECT (force), "drive", g_strdup (drive), g_free);
+  g_object_set_data (G_OBJECT (force), "force", GINT_TO_POINTER (TRUE));
+  gtk_widget_set_visible (force, FALSE);
+  gtk_widget_add_css_class (force, "destructive-action");
+
+  /* A stopped guest's drive must hold an image: its configuration cannot name an empty one. */
+  gtk_widget_set_sensitive (eject, is_live (self) && file != NULL);
+  if (!is_live (self))
+    gtk_widget_set_tooltip_text (eject, _("A stopped guest’s drive cannot be left empty"));
+
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), change);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), eject);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), force);
+
+  gtk_widget_set_name (error_label, "error");
+  gtk_label_set_wrap (GTK_LABEL (error_label), TRUE);
+  gtk_label_set_xalign (GTK_LABEL (error_label), 0);
+  gtk_widget_set_margin_top (error_label, 6);
+  gtk_widget_add_css_class (error_label, "error");
+  gtk_widget_set_visible (error_label, FALSE);
+  g_object_set_data (G_OBJECT (row), "error-label", error_label);
+  g_object_set_data (G_OBJECT (row), "force-button", force);
+
+  adw_preferences_group_add (self->disks_group, row);
+  g_ptr_array_add (self->disk_rows, row);
+  adw_preferences_group_add (self->disks_group, error_label);
+  g_ptr_array_add (self->disk_rows, error_label);
+}
+
 static void
 update_devices (GhGuestDetails *self)
 {
@@ -159,9 +292,17 @@ update_devices (GhGuestDetails *self)
   for (guint i = 0; i < n_disks; i++)
     {
       const GhDisk *disk = gh_guest_config_get_disk (config, i);
-      g_autofree char *subtitle = g_strdup_printf ("%s\n%s", describe_disk (disk), disk->path);
-      g_autofree char *basename = g_path_get_basename (disk->path);
+      g_autofree char *subtitle = NULL;
+      g_autofree char *basename = NULL;
 
+      if (disk->media == GH_DISK_MEDIA_CDROM)
+        {
+          add_media_row (self, i, disk, describe_disk (disk));
+          continue;
+        }
+
+      subtitle = g_strdup_printf ("%s\n%s", describe_disk (disk), disk->path);
+      basename = g_path_get_basename (disk->path);
       add_row (self->disks_group, self->disk_rows, basename, subtitle);
     }
   if (n_disks == 0)
@@ -264,9 +405,11 @@ static void
 update_vcpus (GhGuestDetails *self)
 {
   GhGuestConfig *config = get_config (self);
-  guint max_vcpus, vcpus;
+  gboolean live = is_live (self);
+  guint max_vcpus, vcpus, enabled;
   g_autofree char *max_text = NULL;
   g_autofree char *value_text = NULL;
+  g_autofree char *actual_text = NULL;
 
   if (config == NULL)
     {
@@ -274,6 +417,7 @@ update_vcpus (GhGuestDetails *self)
       return;
     }
 
+  /* The configuration follows every live change, so it holds the count asked for either way. */
   max_vcpus = gh_guest_config_get_max_vcpus (config);
   vcpus = gh_guest_config_get_vcpus (config);
 
@@ -289,6 +433,20 @@ update_vcpus (GhGuestDetails *self)
                                 (guint) round (gtk_range_get_value (GTK_RANGE (self->vcpus_scale))));
   gtk_label_set_label (self->vcpus_max_label, max_text);
   gtk_label_set_label (self->vcpus_value_label, value_text);
+
+  adw_preferences_group_set_description (self->vcpus_group,
+                                         live ? _("Applies now: the guest plugs vCPUs in or "
+                                                  "gives them back while it runs")
+                                              : _("Applies at next start"));
+
+  enabled = gh_guest_session_get_vcpus_enabled (self->session);
+  if (!live)
+    actual_text = g_strdup (_("Not running"));
+  else if (enabled == 0)
+    actual_text = g_strdup (_("Unknown"));
+  else
+    actual_text = g_strdup_printf ("%u", enabled);
+  gtk_label_set_label (self->vcpus_actual_label, actual_text);
 }
 
 static gboolean
@@ -360,6 +518,33 @@ apply_memory_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+static void
+on_set_vcpus_done (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(GhGuestDetails) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!gh_guest_session_command_finish (GH_GUEST_SESSION (object), result, &error))
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+
+      set_error (self->vcpus_error_label,
+                 gh_guest_session_describe_error (error,
+                                                  _("Live vCPU changes are not available: this "
+                                                    "guesthouse-vmm has no CPU hotplug.")));
+      update_vcpus (self);
+      return;
+    }
+
+  /* The next start gets what the guest was asked to have now. */
+  if (get_config (self) != NULL
+      && !update_config (self, 0, self->vcpus_requested, self->vcpus_error_label))
+    update_vcpus (self);
+}
+
 static gboolean
 apply_vcpus_cb (gpointer user_data)
 {
@@ -368,7 +553,16 @@ apply_vcpus_cb (gpointer user_data)
 
   self->vcpus_apply_source = 0;
 
-  if (get_config (self) != NULL && !update_config (self, 0, value, self->vcpus_error_label))
+  if (get_config (self) == NULL)
+    return G_SOURCE_REMOVE;
+
+  if (is_live (self))
+    {
+      self->vcpus_requested = value;
+      gh_guest_session_set_vcpus_async (self->session, value, self->cancellable,
+                                        on_set_vcpus_done, g_object_ref (self));
+    }
+  else if (!update_config (self, 0, value, self->vcpus_error_label))
     update_vcpus (self);
 
   return G_SOURCE_REMOVE;
@@ -403,6 +597,176 @@ on_vcpus_value_changed (GhGuestDetails *self)
 
   g_clear_handle_id (&self->vcpus_apply_source, g_source_remove);
   self->vcpus_apply_source = g_timeout_add (APPLY_DELAY_MS, apply_vcpus_cb, self);
+}
+
+/* Media commands */
+
+typedef struct
+{
+  GhGuestDetails *self;
+  char           *drive;
+  char           *path;    /* NULL to eject */
+  guint           index;
+} MediaOp;
+
+static void
+media_op_free (MediaOp *op)
+{
+  g_object_unref (op->self);
+  g_free (op->drive);
+  g_free (op->path);
+  g_free (op);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (MediaOp, media_op_free)
+
+/* The configuration that puts @path in the drive, or NULL with the reason in the row. */
+static GhGuestConfig *
+config_with_media (GhGuestDetails *self,
+                   MediaOp        *op)
+{
+  g_autoptr(GhGuestConfig) config = gh_guest_config_copy (get_config (self), NULL);
+  g_autoptr(GError) error = NULL;
+
+  gh_guest_config_set_disk_path (config, op->index, op->path);
+  if (!gh_guest_config_validate (config, &error))
+    {
+      set_media_error (self, op->drive, error->message, FALSE);
+      return NULL;
+    }
+
+  return g_steal_pointer (&config);
+}
+
+static void
+store_media (GhGuestDetails *self,
+             MediaOp        *op)
+{
+  g_autoptr(GhGuestConfig) config = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (op->path == NULL || get_config (self) == NULL || !(config = config_with_media (self, op)))
+    return;
+
+  if (!gh_guest_store_update (gh_guest_session_get_store (self->session), config, &error))
+    set_media_error (self, op->drive, error->message, FALSE);
+}
+
+static void
+on_media_done (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(MediaOp) op = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!gh_guest_session_command_finish (GH_GUEST_SESSION (object), result, &error))
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+
+      /* On an eject, the helper's GenericError is the guest holding the tray locked. */
+      set_media_error (op->self, op->drive,
+                       gh_guest_session_describe_error (error,
+                                                        _("Changing media is not available: "
+                                                          "this guesthouse-vmm cannot change "
+                                                          "CD-ROM media.")),
+                       op->path == NULL
+                       && g_error_matches (error, GH_CLIENT_ERROR, GH_CLIENT_ERROR_GENERIC));
+      return;
+    }
+
+  set_media_error (op->self, op->drive, NULL, FALSE);
+  store_media (op->self, op);
+}
+
+static void
+apply_media (GhGuestDetails *self,
+             const char     *drive,
+             const char     *path,
+             gboolean        force)
+{
+  g_autoptr(MediaOp) op = g_new0 (MediaOp, 1);
+  GhGuestConfig *config = get_config (self);
+
+  op->self = g_object_ref (self);
+  op->drive = g_strdup (drive);
+  op->path = g_strdup (path);
+
+  if (config == NULL || !gh_guest_config_lookup_drive (config, drive, &op->index))
+    return;
+
+  if (!is_live (self))
+    {
+      store_media (self, op);
+      return;
+    }
+
+  /* Checked first, so that the guest and its configuration never disagree. */
+  if (path != NULL)
+    {
+      g_autoptr(GhGuestConfig) checked = config_with_media (self, op);
+
+      if (checked == NULL)
+        return;
+    }
+
+  gh_guest_session_change_media_async (self->session, drive, path, force, self->cancellable,
+                                       on_media_done, g_steal_pointer (&op));
+}
+
+static void
+media_eject_clicked (GtkButton      *button,
+                     GhGuestDetails *self)
+{
+  apply_media (self, g_object_get_data (G_OBJECT (button), "drive"), NULL,
+               g_object_get_data (G_OBJECT (button), "force") != NULL);
+}
+
+static void
+on_media_chosen (GtkNativeDialog *chooser,
+                 int              response,
+                 gpointer         user_data)
+{
+  g_autoptr(GhGuestDetails) self = user_data;
+  g_autoptr(GFile) file = NULL;
+  g_autofree char *path = NULL;
+
+  if (response == GTK_RESPONSE_ACCEPT
+      && (file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser)))
+      && (path = g_file_get_path (file)))
+    apply_media (self, g_object_get_data (G_OBJECT (chooser), "drive"), path, FALSE);
+
+  g_object_unref (chooser);
+}
+
+static void
+media_change_clicked (GtkButton      *button,
+                      GhGuestDetails *self)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  g_autoptr(GtkFileFilter) images = gtk_file_filter_new ();
+  g_autoptr(GtkFileFilter) all = gtk_file_filter_new ();
+  GtkFileChooserNative *chooser;
+
+  chooser = gtk_file_chooser_native_new (_("Choose a CD Image"),
+                                         GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                         GTK_FILE_CHOOSER_ACTION_OPEN, _("_Choose"),
+                                         _("_Cancel"));
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
+  g_object_set_data_full (G_OBJECT (chooser), "drive",
+                          g_strdup (g_object_get_data (G_OBJECT (button), "drive")), g_free);
+
+  gtk_file_filter_set_name (images, _("CD Images"));
+  gtk_file_filter_add_mime_type (images, "application/x-cd-image");
+  gtk_file_filter_add_suffix (images, "iso");
+  gtk_file_filter_set_name (all, _("All Files"));
+  gtk_file_filter_add_pattern (all, "*");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), images);
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), all);
+
+  g_signal_connect (chooser, "response", G_CALLBACK (on_media_chosen), g_object_ref (self));
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
 }
 
 /* Usage */
@@ -460,9 +824,13 @@ on_state_changed (GhGuestDetails *self)
 {
   /* A request for the old run does not apply to the new one. */
   g_clear_handle_id (&self->memory_apply_source, g_source_remove);
+  g_clear_handle_id (&self->vcpus_apply_source, g_source_remove);
   set_error (self->memory_error_label, NULL);
+  set_error (self->vcpus_error_label, NULL);
   update_identity (self);
   update_memory (self);
+  update_vcpus (self);
+  update_devices (self);
   update_usage (self);
 }
 
@@ -535,6 +903,10 @@ gh_guest_details_set_session (GhGuestDetails *self,
                            self, G_CONNECT_SWAPPED);
   g_signal_connect_object (session, "notify::memory-actual-mib", G_CALLBACK (update_memory),
                            self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (session, "notify::vcpus-enabled", G_CALLBACK (update_vcpus), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (session, "block-devices-changed", G_CALLBACK (update_devices), self,
+                           G_CONNECT_SWAPPED);
   g_signal_connect_object (session, "sampled", G_CALLBACK (update_usage), self,
                            G_CONNECT_SWAPPED);
 
@@ -640,6 +1012,7 @@ gh_guest_details_class_init (GhGuestDetailsClass *klass)
   gtk_widget_class_bind_template_child (widget_class, GhGuestDetails, vcpus_scale);
   gtk_widget_class_bind_template_child (widget_class, GhGuestDetails, vcpus_value_label);
   gtk_widget_class_bind_template_child (widget_class, GhGuestDetails, vcpus_max_label);
+  gtk_widget_class_bind_template_child (widget_class, GhGuestDetails, vcpus_actual_label);
   gtk_widget_class_bind_template_child (widget_class, GhGuestDetails, vcpus_error_label);
   gtk_widget_class_bind_template_child (widget_class, GhGuestDetails, disks_group);
   gtk_widget_class_bind_template_child (widget_class, GhGuestDetails, nics_group);

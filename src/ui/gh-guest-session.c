@@ -16,11 +16,11 @@
 #include "gh-guest-session.h"
 
 /* What the app holds for one guest while it runs: the control connection to its helper, the
- * display connection, the pty of its serial port, the balloon's sizes and a minute of usage
- * samples. A session exists for every guest in the store and follows its state: it connects
- * when the store reports the guest running or paused (with a helper pid), and lets go when the
- * guest stops. Pages, rows and the details pane all read the same session, so a guest open in a
- * tab and shown in the list costs one connection of each kind.
+ * display connection, the pty of its serial port, the balloon's sizes, its vCPU count, its
+ * drives and a minute of usage samples. A session exists for every guest in the store and
+ * follows its state: it connects when the store reports the guest running or paused (with a
+ * helper pid), and lets go when the guest stops. Pages, rows and the details pane all read the
+ * same session, so a guest open in a tab and shown in the list costs one connection of each kind.
  */
 
 struct _GhGuestSession
@@ -40,6 +40,8 @@ struct _GhGuestSession
   char               *serial_path;
   guint               memory_target_mib;
   guint               memory_actual_mib;
+  guint               vcpus_enabled;
+  GPtrArray          *block_devices;
   guint               sample_source;
   guint               client_retry_source;
   guint               display_retry_source;
@@ -67,12 +69,14 @@ enum {
   PROP_BUSY,
   PROP_MEMORY_TARGET_MIB,
   PROP_MEMORY_ACTUAL_MIB,
+  PROP_VCPUS_ENABLED,
   N_PROPS
 };
 
 enum {
   HELPER_EVENT,
   SAMPLED,
+  BLOCK_DEVICES_CHANGED,
   N_SIGNALS
 };
 
@@ -360,6 +364,55 @@ on_query_serial (GObject      *object,
 }
 
 static void
+on_query_vcpus (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(GhGuestSession) self = user_data;
+  g_autoptr(GError) error = NULL;
+  guint enabled;
+
+  if (!gh_helper_client_query_vcpus_finish (GH_HELPER_CLIENT (object), result, &enabled, NULL,
+                                            &error))
+    {
+      /* A helper without hotplug leaves the count unknown. */
+      g_debug ("query-vcpus: %s", error->message);
+      return;
+    }
+
+  set_uint (self, &self->vcpus_enabled, enabled, PROP_VCPUS_ENABLED);
+}
+
+static void
+on_query_block (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(GhGuestSession) self = user_data;
+  g_autoptr(GError) error = NULL;
+  GPtrArray *devices;
+
+  if (!(devices = gh_helper_client_query_block_finish (GH_HELPER_CLIENT (object), result,
+                                                       &error)))
+    {
+      g_debug ("query-block: %s", error->message);
+      return;
+    }
+
+  g_clear_pointer (&self->block_devices, g_ptr_array_unref);
+  self->block_devices = devices;
+  g_signal_emit (self, signals[BLOCK_DEVICES_CHANGED], 0);
+}
+
+static void
+refresh_block_devices (GhGuestSession *self)
+{
+  if (self->client != NULL)
+    gh_helper_client_query_block_async (self->client, self->cancellable, on_query_block,
+                                        g_object_ref (self));
+}
+
+static void
 on_helper_event (GhHelperClient *client,
                  const char     *name,
                  JsonObject     *data,
@@ -371,6 +424,25 @@ on_helper_event (GhHelperClient *client,
         set_uint (self, &self->memory_actual_mib,
                   (guint) (json_object_get_int_member (data, "actual") >> 20),
                   PROP_MEMORY_ACTUAL_MIB);
+      return;
+    }
+
+  if (g_str_equal (name, GH_PROTOCOL_EVENT_VCPUS_CHANGED))
+    {
+      JsonNode *enabled = json_object_get_member (data, GH_PROTOCOL_VCPUS_ENABLED);
+
+      if (enabled != NULL && JSON_NODE_HOLDS_VALUE (enabled)
+          && json_node_get_value_type (enabled) == G_TYPE_INT64)
+        set_uint (self, &self->vcpus_enabled,
+                  (guint) CLAMP (json_node_get_int (enabled), 0, G_MAXUINT),
+                  PROP_VCPUS_ENABLED);
+      return;
+    }
+
+  /* The event says which tray moved; a fresh look also tells what is in the drive now. */
+  if (g_str_equal (name, GH_PROTOCOL_EVENT_TRAY_MOVED))
+    {
+      refresh_block_devices (self);
       return;
     }
 
@@ -449,6 +521,9 @@ on_client_connected (GObject      *object,
                                        g_object_ref (self));
   gh_helper_client_execute_async (self->client, GH_PROTOCOL_CMD_QUERY_BALLOON, NULL,
                                   self->cancellable, on_query_balloon, g_object_ref (self));
+  gh_helper_client_query_vcpus_async (self->client, self->cancellable, on_query_vcpus,
+                                      g_object_ref (self));
+  refresh_block_devices (self);
 }
 
 static void
@@ -495,6 +570,12 @@ deactivate (GhGuestSession *self)
   set_string (self, &self->serial_path, NULL, PROP_SERIAL_PATH);
   set_uint (self, &self->memory_actual_mib, 0, PROP_MEMORY_ACTUAL_MIB);
   set_uint (self, &self->memory_target_mib, 0, PROP_MEMORY_TARGET_MIB);
+  set_uint (self, &self->vcpus_enabled, 0, PROP_VCPUS_ENABLED);
+  if (self->block_devices != NULL)
+    {
+      g_clear_pointer (&self->block_devices, g_ptr_array_unref);
+      g_signal_emit (self, signals[BLOCK_DEVICES_CHANGED], 0);
+    }
   self->n_samples = 0;
   self->last_sample_time = 0;
   g_signal_emit (self, signals[SAMPLED], 0);
@@ -781,6 +862,159 @@ gh_guest_session_set_memory_finish (GhGuestSession  *self,
 }
 
 /**
+ * gh_guest_session_get_vcpus_enabled:
+ *
+ * Returns: the vCPUs the running guest has by the helper's count (from query-vcpus and
+ *   VCPUS_CHANGED), or 0 when unknown
+ */
+guint
+gh_guest_session_get_vcpus_enabled (GhGuestSession *self)
+{
+  g_return_val_if_fail (GH_IS_GUEST_SESSION (self), 0);
+
+  return self->vcpus_enabled;
+}
+
+static void
+on_command_done (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+
+  if (!gh_helper_client_command_finish (GH_HELPER_CLIENT (object), result, &error))
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static GTask *
+command_task_new (GhGuestSession      *self,
+                  gpointer             source_tag,
+                  GCancellable        *cancellable,
+                  GAsyncReadyCallback  callback,
+                  gpointer             user_data)
+{
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, source_tag);
+  if (self->client == NULL)
+    {
+      g_task_return_new_error (task, GH_STORE_ERROR, GH_STORE_ERROR_NOT_RUNNING,
+                               _("Guest “%s” is not running"), gh_guest_get_name (self->guest));
+      g_clear_object (&task);
+    }
+
+  return task;
+}
+
+/**
+ * gh_guest_session_set_vcpus_async:
+ * @vcpus: the vCPUs the running guest should have
+ *
+ * Asks the guest to plug vCPUs in or give them back; it acts in its own time, and
+ * #GhGuestSession:vcpus-enabled follows.
+ */
+void
+gh_guest_session_set_vcpus_async (GhGuestSession      *self,
+                                  guint                vcpus,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (GH_IS_GUEST_SESSION (self));
+
+  if ((task = command_task_new (self, gh_guest_session_set_vcpus_async, cancellable, callback,
+                                user_data)))
+    gh_helper_client_set_vcpus_async (self->client, vcpus, cancellable, on_command_done, task);
+}
+
+/**
+ * gh_guest_session_get_block_devices:
+ *
+ * Returns: (transfer none) (nullable) (element-type GhBlockDevice): the running guest's drives,
+ *   as its helper last reported them
+ */
+GPtrArray *
+gh_guest_session_get_block_devices (GhGuestSession *self)
+{
+  g_return_val_if_fail (GH_IS_GUEST_SESSION (self), NULL);
+
+  return self->block_devices;
+}
+
+static void
+on_media_command_done (GObject      *object,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GhGuestSession *self = g_task_get_source_object (task);
+  GError *error = NULL;
+
+  if (!gh_helper_client_command_finish (GH_HELPER_CLIENT (object), result, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  /* A change need not move the tray as the helper sees it; look again either way. */
+  refresh_block_devices (self);
+  g_task_return_boolean (task, TRUE);
+}
+
+/**
+ * gh_guest_session_change_media_async:
+ * @device: a CD-ROM drive of the running guest (cdrom0, …)
+ * @filename: (nullable): the image to insert, or %NULL to eject the medium
+ * @force: when ejecting, eject even though the guest locked the tray
+ */
+void
+gh_guest_session_change_media_async (GhGuestSession      *self,
+                                     const char          *device,
+                                     const char          *filename,
+                                     gboolean             force,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (GH_IS_GUEST_SESSION (self));
+  g_return_if_fail (device != NULL);
+
+  if (!(task = command_task_new (self, gh_guest_session_change_media_async, cancellable,
+                                 callback, user_data)))
+    return;
+
+  if (filename != NULL)
+    gh_helper_client_change_media_async (self->client, device, filename, cancellable,
+                                         on_media_command_done, task);
+  else
+    gh_helper_client_eject_async (self->client, device, force, cancellable,
+                                  on_media_command_done, task);
+}
+
+/**
+ * gh_guest_session_command_finish:
+ *
+ * Finishes gh_guest_session_set_vcpus_async() and gh_guest_session_change_media_async().
+ */
+gboolean
+gh_guest_session_command_finish (GhGuestSession  *self,
+                                 GAsyncResult    *result,
+                                 GError         **error)
+{
+  g_return_val_if_fail (GH_IS_GUEST_SESSION (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/**
  * gh_guest_session_get_cpu_samples:
  *
  * Returns: (array length=n_samples): the helper's CPU use in percent of one CPU, oldest first
@@ -881,6 +1115,9 @@ gh_guest_session_get_property (GObject    *object,
     case PROP_MEMORY_ACTUAL_MIB:
       g_value_set_uint (value, gh_guest_session_get_memory_actual_mib (self));
       break;
+    case PROP_VCPUS_ENABLED:
+      g_value_set_uint (value, gh_guest_session_get_vcpus_enabled (self));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -944,6 +1181,8 @@ gh_guest_session_class_init (GhGuestSessionClass *klass)
     g_param_spec_uint ("memory-target-mib", NULL, NULL, 0, G_MAXUINT, 0, ro);
   properties[PROP_MEMORY_ACTUAL_MIB] =
     g_param_spec_uint ("memory-actual-mib", NULL, NULL, 0, G_MAXUINT, 0, ro);
+  properties[PROP_VCPUS_ENABLED] =
+    g_param_spec_uint ("vcpus-enabled", NULL, NULL, 0, G_MAXUINT, 0, ro);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
@@ -960,6 +1199,18 @@ gh_guest_session_class_init (GhGuestSessionClass *klass)
                   G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL,
                   G_TYPE_NONE, 1, G_TYPE_STRING);
+
+  /**
+   * GhGuestSession::block-devices-changed:
+   *
+   * The running guest's drives, or what is in them, changed; or the guest stopped.
+   */
+  signals[BLOCK_DEVICES_CHANGED] =
+    g_signal_new ("block-devices-changed",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 0);
 
   /**
    * GhGuestSession::sampled:

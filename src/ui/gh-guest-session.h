@@ -44,6 +44,23 @@ void            gh_guest_session_set_memory_async       (GhGuestSession      *se
 gboolean        gh_guest_session_set_memory_finish      (GhGuestSession      *self,
                                                          GAsyncResult        *result,
                                                          GError             **error);
+guint           gh_guest_session_get_vcpus_enabled      (GhGuestSession      *self);
+void            gh_guest_session_set_vcpus_async        (GhGuestSession      *self,
+                                                         guint                vcpus,
+                                                         GCancellable        *cancellable,
+                                                         GAsyncReadyCallback  callback,
+                                                         gpointer             user_data);
+GPtrArray      *gh_guest_session_get_block_devices      (GhGuestSession      *self);
+void            gh_guest_session_change_media_async     (GhGuestSession      *self,
+                                                         const char          *device,
+                                                         const char          *filename,
+                                                         gboolean             force,
+                                                         GCancellable        *cancellable,
+                                                         GAsyncReadyCallback  callback,
+                                                         gpointer             user_data);
+gboolean        gh_guest_session_command_finish         (GhGuestSession      *self,
+                                                         GAsyncResult        *result,
+                                                         GError             **error);
 const double   *gh_guest_session_get_cpu_samples        (GhGuestSession      *self,
                                                          guint               *n_samples);
 const double   *gh_guest_session_get_memory_samples     (GhGuestSession      *self,

@@ -214,13 +214,51 @@ run_command (GhWindow    *self,
 }
 
 static void
+on_shutdown_done (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(Operation) op = user_data;
+  g_autoptr(GError) error = NULL;
+  gboolean listens = TRUE;
+  AdwToast *toast;
+
+  if (!gh_helper_client_powerdown_finish (GH_HELPER_CLIENT (object), result, &listens, &error))
+    {
+      if (op->window != NULL)
+        gh_window_add_toast (op->window,
+                             gh_guest_session_describe_error (error, op->not_available));
+      return;
+    }
+
+  /* The press is kept, but a guest still in its firmware, or without ACPI, may never act on
+   * it: offer the way out, for this guest whichever is selected by then. */
+  if (listens || op->window == NULL)
+    return;
+
+  toast = adw_toast_new (_("The guest is not listening to the power button. Force Off?"));
+  adw_toast_set_button_label (toast, _("Force Off"));
+  adw_toast_set_action_name (toast, "win.force-off-guest");
+  adw_toast_set_action_target_value (toast, g_variant_new_string (session_name (op->session)));
+  adw_toast_set_timeout (toast, 10);
+  adw_toast_overlay_add_toast (op->window->toast_overlay, toast);
+}
+
+static void
 shutdown_action (GtkWidget  *widget,
                  const char *action_name,
                  GVariant   *parameter)
 {
-  run_command (GH_WINDOW (widget), gh_helper_client_powerdown_async,
-               _("Shutting down is not available yet: this guesthouse-vmm has no ACPI power "
-                 "button. Force Off stops the guest at once."));
+  GhWindow *self = GH_WINDOW (widget);
+  GhHelperClient *client = gh_guest_session_get_client (self->selected);
+  Operation *op;
+
+  g_return_if_fail (client != NULL);
+
+  op = operation_new (self, self->selected);
+  op->not_available = g_strdup (_("Shutting down is not available yet: this guesthouse-vmm has "
+                                  "no ACPI power button. Force Off stops the guest at once."));
+  gh_helper_client_powerdown_async (client, NULL, on_shutdown_done, op);
 }
 
 static void
@@ -307,6 +345,21 @@ force_off_action (GtkWidget  *widget,
                          operation_new (self, self->selected), operation_closure_free,
                          0);
   gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/* From the toast of a guest that ignored the power button: its tab comes up, then the usual
+ * question. */
+static void
+force_off_guest_action (GtkWidget  *widget,
+                        const char *action_name,
+                        GVariant   *parameter)
+{
+  GhWindow *self = GH_WINDOW (widget);
+  const char *name = g_variant_get_string (parameter, NULL);
+
+  if (gh_window_open_guest (self, name) != NULL && self->selected != NULL
+      && gh_guest_is_active (gh_guest_session_get_guest (self->selected)))
+    force_off_action (widget, "guest.force-off", NULL);
 }
 
 /* Delete */
@@ -419,5 +472,7 @@ _gh_window_class_actions_init (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "guest.pause", NULL, pause_action);
   gtk_widget_class_install_action (widget_class, "guest.resume", NULL, resume_action);
   gtk_widget_class_install_action (widget_class, "guest.force-off", NULL, force_off_action);
+  gtk_widget_class_install_action (widget_class, "win.force-off-guest", "s",
+                                   force_off_guest_action);
   gtk_widget_class_install_action (widget_class, "guest.delete", NULL, delete_action);
 }

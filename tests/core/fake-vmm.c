@@ -14,6 +14,14 @@
  *   FAKE_VMM_ARGV_FILE  write the command line there, one argument per line
  *   FAKE_VMM_FAIL       print this as the helper's one-line error and exit with status 1
  *   FAKE_VMM_NO_SOCKET  never open the control socket (a helper stuck while starting)
+ *   FAKE_VMM_OMIT       a comma-separated list of commands to answer with CommandNotFound,
+ *                       as a helper that does not have them yet would
+ *   FAKE_VMM_DEAF       system_powerdown reports that the guest does not listen to the power
+ *                       button (and nothing happens), as a guest still in its firmware would
+ *   FAKE_VMM_TRAY_LOCKED  the guest has locked every CD-ROM tray
+ *
+ * Set-vcpus is acted on at once (VCPUS_CHANGED follows the reply); a listening guest shuts down
+ * on system_powerdown; CD-ROM media live in memory (query-block, eject, change).
  */
 
 #include "config.h"
@@ -29,6 +37,17 @@
 #include <gio/gunixsocketaddress.h>
 #include <glib-unix.h>
 #include <json-glib/json-glib.h>
+
+typedef struct
+{
+  char     *device;
+  char     *file;
+  gboolean  cdrom;
+  gboolean  ide;
+  gboolean  read_only;
+  gboolean  tray_open;
+  gboolean  locked;
+} Drive;
 
 typedef struct
 {
@@ -50,6 +69,9 @@ static char *serial_link;
 static char *pty_name;
 static gboolean paused;
 static int exit_status;
+static GPtrArray *drives;
+static guint n_cdroms;
+static guint n_disks;
 
 static void
 send_line (Client     *client,
@@ -135,13 +157,258 @@ quit_idle (gpointer data)
 }
 
 static void
+add_drive (const char *spec)
+{
+  g_auto(GStrv) parts = g_strsplit (spec, ",", -1);
+  Drive *drive = g_new0 (Drive, 1);
+
+  for (guint i = 0; parts[i] != NULL; i++)
+    {
+      if (g_str_has_prefix (parts[i], "path="))
+        drive->file = g_strdup (parts[i] + 5);
+      else if (g_str_equal (parts[i], "media=cdrom"))
+        drive->cdrom = TRUE;
+      else if (g_str_equal (parts[i], "bus=ide"))
+        drive->ide = TRUE;
+      else if (g_str_equal (parts[i], "readonly=on"))
+        drive->read_only = TRUE;
+    }
+
+  if (drive->cdrom)
+    {
+      drive->device = g_strdup_printf ("cdrom%u", n_cdroms++);
+      drive->read_only = TRUE;
+      drive->locked = g_getenv ("FAKE_VMM_TRAY_LOCKED") != NULL;
+      if (drive->file != NULL && drive->file[0] == '\0')
+        g_clear_pointer (&drive->file, g_free);
+    }
+  else
+    drive->device = g_strdup_printf ("disk%u", n_disks++);
+
+  g_ptr_array_add (drives, drive);
+}
+
+static JsonNode *
+query_block (void)
+{
+  JsonNode *node = json_node_new (JSON_NODE_ARRAY);
+  JsonArray *array = json_array_new ();
+
+  for (guint i = 0; i < drives->len; i++)
+    {
+      Drive *drive = drives->pdata[i];
+      JsonObject *item = json_object_new ();
+
+      json_object_set_string_member (item, "device", drive->device);
+      json_object_set_string_member (item, "type", drive->cdrom ? "cdrom" : "disk");
+      json_object_set_string_member (item, "bus", drive->ide ? "ide" : "virtio");
+      if (drive->file != NULL)
+        json_object_set_string_member (item, "file", drive->file);
+      else
+        json_object_set_null_member (item, "file");
+      json_object_set_boolean_member (item, "read-only", drive->read_only);
+      if (drive->cdrom)
+        {
+          json_object_set_boolean_member (item, "inserted", drive->file != NULL);
+          json_object_set_boolean_member (item, "tray-open", drive->tray_open);
+          json_object_set_boolean_member (item, "locked", drive->locked);
+        }
+      json_array_add_object_element (array, item);
+    }
+  json_node_take_array (node, array);
+
+  return node;
+}
+
+static void
+move_tray (Drive    *drive,
+           gboolean  open)
+{
+  g_autoptr(JsonObject) data = json_object_new ();
+
+  if (drive->tray_open == open)
+    return;
+
+  drive->tray_open = open;
+  json_object_set_string_member (data, "device", drive->device);
+  json_object_set_boolean_member (data, "tray-open", open);
+  broadcast_event ("DEVICE_TRAY_MOVED", data);
+}
+
+/* Finds the CD-ROM drive a media command names, or answers with the error. */
+static Drive *
+find_cdrom (Client     *client,
+            JsonNode   *id,
+            JsonObject *arguments)
+{
+  const char *device = arguments
+    ? json_object_get_string_member_with_default (arguments, "device", NULL) : NULL;
+
+  for (guint i = 0; device != NULL && i < drives->len; i++)
+    {
+      Drive *drive = drives->pdata[i];
+
+      if (!g_str_equal (drive->device, device))
+        continue;
+      if (!drive->cdrom)
+        {
+          g_autofree char *desc = g_strdup_printf ("%s is not a CD-ROM", device);
+          reply_error (client, id, "InvalidArgument", desc);
+          return NULL;
+        }
+      return drive;
+    }
+
+  if (device == NULL)
+    reply_error (client, id, "InvalidArgument", "device is missing");
+  else
+    {
+      g_autofree char *desc = g_strdup_printf ("There is no device %s", device);
+      reply_error (client, id, "DeviceNotFound", desc);
+    }
+
+  return NULL;
+}
+
+static void
+handle_eject (Client     *client,
+              JsonNode   *id,
+              JsonObject *arguments)
+{
+  Drive *drive = find_cdrom (client, id, arguments);
+
+  if (drive == NULL)
+    return;
+
+  if (drive->locked && !json_object_get_boolean_member_with_default (arguments, "force", FALSE))
+    {
+      g_autofree char *desc = g_strdup_printf ("The guest has locked the tray of %s",
+                                               drive->device);
+      reply_error (client, id, "GenericError", desc);
+      return;
+    }
+
+  g_clear_pointer (&drive->file, g_free);
+  reply (client, id, empty_object ());
+  move_tray (drive, TRUE);
+}
+
+static void
+handle_change (Client     *client,
+               JsonNode   *id,
+               JsonObject *arguments)
+{
+  Drive *drive = find_cdrom (client, id, arguments);
+  const char *filename;
+  int fd;
+
+  if (drive == NULL)
+    return;
+
+  filename = json_object_get_string_member_with_default (arguments, "filename", NULL);
+  if (filename == NULL || (fd = open (filename, O_RDONLY | O_CLOEXEC)) < 0)
+    {
+      g_autofree char *desc = g_strdup_printf ("Cannot open %s: %s", filename ? filename : "",
+                                               g_strerror (errno));
+      reply_error (client, id, "GenericError", desc);
+      return;
+    }
+  close (fd);
+
+  move_tray (drive, TRUE);
+  g_free (drive->file);
+  drive->file = g_strdup (filename);
+  reply (client, id, empty_object ());
+  move_tray (drive, FALSE);
+}
+
+static void
+handle_set_vcpus (Client     *client,
+                  JsonNode   *id,
+                  JsonObject *arguments)
+{
+  gint64 count = arguments ? json_object_get_int_member_with_default (arguments, "count", 0) : 0;
+  g_autoptr(JsonObject) data = json_object_new ();
+
+  if (count < 1 || count > max_vcpus)
+    {
+      g_autofree char *desc = g_strdup_printf ("count must be between 1 and %d", max_vcpus);
+      reply_error (client, id, "InvalidArgument", desc);
+      return;
+    }
+
+  vcpus = (int) count;
+  reply (client, id, empty_object ());
+  json_object_set_int_member (data, "enabled", vcpus);
+  broadcast_event ("VCPUS_CHANGED", data);
+}
+
+static JsonNode *
+query_vcpus (void)
+{
+  JsonNode *node = json_node_new (JSON_NODE_ARRAY);
+  JsonArray *array = json_array_new ();
+
+  for (int i = 0; i < max_vcpus; i++)
+    {
+      JsonObject *item = json_object_new ();
+
+      json_object_set_int_member (item, "id", i);
+      json_object_set_string_member (item, "state", i < vcpus ? "enabled" : "absent");
+      if (i < vcpus)
+        json_object_set_int_member (item, "thread-id", getpid () + i);
+      json_array_add_object_element (array, item);
+    }
+  json_node_take_array (node, array);
+
+  return node;
+}
+
+static void
+handle_powerdown (Client   *client,
+                  JsonNode *id)
+{
+  JsonNode *node = empty_object ();
+  gboolean listens = g_getenv ("FAKE_VMM_DEAF") == NULL;
+
+  json_object_set_boolean_member (json_node_get_object (node), "guest-listens", listens);
+  reply (client, id, node);
+
+  if (listens)
+    {
+      g_autoptr(JsonObject) data = json_object_new ();
+
+      json_object_set_string_member (data, "reason", "guest-shutdown");
+      json_object_set_int_member (data, "status", 0);
+      broadcast_event ("SHUTDOWN", data);
+      g_idle_add (quit_idle, NULL);
+    }
+}
+
+static gboolean
+omitted (const char *command)
+{
+  g_auto(GStrv) names = g_strsplit (g_getenv ("FAKE_VMM_OMIT") ? g_getenv ("FAKE_VMM_OMIT") : "",
+                                    ",", -1);
+
+  return g_strv_contains ((const char * const *) names, command);
+}
+
+static void
 handle_command (Client     *client,
                 JsonObject *command)
 {
   JsonNode *id = json_object_get_member (command, "id");
   const char *execute = json_object_get_string_member_with_default (command, "execute", "");
+  JsonObject *arguments = json_object_has_member (command, "arguments")
+    ? json_object_get_object_member (command, "arguments") : NULL;
 
-  if (g_str_equal (execute, "qmp_capabilities"))
+  if (omitted (execute))
+    {
+      g_autofree char *desc = g_strdup_printf ("The command %s has not been found", execute);
+      reply_error (client, id, "CommandNotFound", desc);
+    }
+  else if (g_str_equal (execute, "qmp_capabilities"))
     reply (client, id, empty_object ());
   else if (g_str_equal (execute, "query-status"))
     {
@@ -201,6 +468,18 @@ handle_command (Client     *client,
       json_node_take_array (node, array);
       reply (client, id, node);
     }
+  else if (g_str_equal (execute, "set-vcpus"))
+    handle_set_vcpus (client, id, arguments);
+  else if (g_str_equal (execute, "query-vcpus"))
+    reply (client, id, query_vcpus ());
+  else if (g_str_equal (execute, "system_powerdown"))
+    handle_powerdown (client, id);
+  else if (g_str_equal (execute, "query-block"))
+    reply (client, id, query_block ());
+  else if (g_str_equal (execute, "eject"))
+    handle_eject (client, id, arguments);
+  else if (g_str_equal (execute, "change"))
+    handle_change (client, id, arguments);
   else
     {
       g_autofree char *desc = g_strdup_printf ("The command %s has not been found", execute);
@@ -321,6 +600,7 @@ main (int   argc,
       return 1;
     }
 
+  drives = g_ptr_array_new ();
   for (int i = 1; i + 1 < argc; i += 2)
     {
       const char *opt = argv[i], *value = argv[i + 1];
@@ -341,7 +621,12 @@ main (int   argc,
         control_path = g_strdup (value + 5);
       else if (g_str_equal (opt, "--serial") && g_str_has_prefix (value, "pty:"))
         serial_link = g_strdup (value + 4);
+      else if (g_str_equal (opt, "--disk"))
+        add_drive (value);
     }
+
+  if (max_vcpus < vcpus)
+    max_vcpus = vcpus;
 
   if (name == NULL || control_path == NULL)
     {

@@ -6,7 +6,8 @@
  */
 
 /* guesthouse-ctl end to end, with fake-vmm as the helper: define, start, pause, resume,
- * destroy, the commands whose VMM side is missing, and a helper killed with SIGKILL.
+ * destroy, vCPUs, shutdown, CD-ROM media, the commands a VMM may lack, and a helper killed with
+ * SIGKILL.
  */
 
 #include "config.h"
@@ -143,7 +144,11 @@ test_lifecycle (Fixture       *f,
                         "--kernel", "/k", "--nic", ""), ==, 0);
   g_assert_cmpint (CTL (f, NULL, NULL, "define", "two", "--kernel", "/k"), ==, 0);
 
+  /* "one" gets a helper without the power button and hotplug: the environment is inherited by
+   * guesthouse-ctl and from it by the helper it starts. */
+  g_setenv ("FAKE_VMM_OMIT", "system_powerdown,set-vcpus", TRUE);
   g_assert_cmpint (CTL (f, &out, &err, "start", "one"), ==, 0);
+  g_unsetenv ("FAKE_VMM_OMIT");
   g_clear_pointer (&out, g_free);
   g_assert_cmpint (CTL (f, NULL, NULL, "start", "two"), ==, 0);
 
@@ -174,7 +179,7 @@ test_lifecycle (Fixture       *f,
   g_assert_cmpstr (state, ==, "running");
   g_clear_pointer (&state, g_free);
 
-  /* Commands whose VMM side lands later say so, in one line, and fail. */
+  /* Commands the helper lacks say so, in one line, and fail. */
   g_assert_cmpint (CTL (f, NULL, &err, "shutdown", "one"), ==, 1);
   assert_one_line_error (err, "one", "not available");
   g_clear_pointer (&err, g_free);
@@ -220,6 +225,203 @@ test_lifecycle (Fixture       *f,
 
   g_assert_cmpint (CTL (f, NULL, NULL, "destroy", "one"), ==, 0);
   g_assert_cmpint (CTL (f, NULL, NULL, "destroy", "two"), ==, 0);
+}
+
+/* Waits for the helper to go after a shutdown it acted on: a poll with a
+ * deadline generous enough for a loaded machine. */
+static void
+wait_for_state (Fixture    *f,
+                const char *name,
+                const char *state)
+{
+  gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  g_autofree char *now = NULL;
+
+  while (g_get_monotonic_time () < deadline)
+    {
+      g_free (now);
+      now = state_of (f, name);
+      if (g_str_equal (now, state))
+        return;
+      g_usleep (10000);
+    }
+  g_error ("%s is still %s after 30 s, not %s", name, now, state);
+}
+
+static void
+test_vcpus_shutdown (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *state = NULL;
+
+  g_assert_cmpint (CTL (f, NULL, NULL, "define", "v", "--kernel", "/k", "--vcpus", "1",
+                        "--max-vcpus", "4", "--nic", ""), ==, 0);
+  g_assert_cmpint (CTL (f, NULL, NULL, "start", "v"), ==, 0);
+
+  g_assert_cmpint (CTL (f, &out, &err, "vcpu-set", "v", "3"), ==, 0);
+  g_assert_nonnull (strstr (out, "3 vCPUs"));
+  g_assert_cmpstr (err, ==, "");
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (CTL (f, NULL, &err, "vcpu-set", "v", "5"), ==, 1);
+  assert_one_line_error (err, "v", "above the guest's maximum of 4");
+  g_clear_pointer (&err, g_free);
+
+  /* A guest that listens powers off. */
+  g_assert_cmpint (CTL (f, &out, &err, "shutdown", "v"), ==, 0);
+  g_assert_nonnull (strstr (out, "being shut down"));
+  g_assert_cmpstr (err, ==, "");
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  wait_for_state (f, "v", "shut-off");
+
+  /* One that does not: the press is delivered (success), with a warning, and it runs on. */
+  g_setenv ("FAKE_VMM_DEAF", "1", TRUE);
+  g_assert_cmpint (CTL (f, NULL, NULL, "start", "v"), ==, 0);
+  g_unsetenv ("FAKE_VMM_DEAF");
+  g_assert_cmpint (CTL (f, NULL, &err, "shutdown", "v"), ==, 0);
+  assert_one_line_error (err, "v", "not listening to the power button");
+  state = state_of (f, "v");
+  g_assert_cmpstr (state, ==, "running");
+  g_assert_cmpint (CTL (f, NULL, NULL, "destroy", "v"), ==, 0);
+}
+
+static char *
+config_disk_path (Fixture    *f,
+                  const char *name,
+                  guint       index)
+{
+  g_autoptr(GhGuestStore) store = gh_test_store_new (f->root, NULL);
+  GhGuest *guest;
+
+  g_assert_true (gh_guest_store_reload (store, NULL));
+  guest = gh_guest_store_lookup (store, name);
+  g_assert_nonnull (guest);
+
+  return g_strdup (gh_guest_config_get_disk (gh_guest_get_config (guest), index)->path);
+}
+
+/* The helper's own view of the drive, asked directly. */
+static char *
+live_cdrom_file (Fixture    *f,
+                 const char *name)
+{
+  g_autofree char *control = g_build_filename (f->root, "run", "guesthouse", name, "control",
+                                               NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) reply = gh_helper_client_execute_sync (control, "query-block", NULL, 5000,
+                                                             &error);
+  JsonArray *drives;
+
+  g_assert_no_error (error);
+  drives = json_node_get_array (reply);
+  for (guint i = 0; i < json_array_get_length (drives); i++)
+    {
+      JsonObject *drive = json_array_get_object_element (drives, i);
+
+      if (g_str_equal (json_object_get_string_member (drive, "device"), "cdrom0"))
+        return g_strdup (json_object_get_string_member (drive, "file"));
+    }
+  g_assert_not_reached ();
+}
+
+static void
+test_change_media (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autofree char *install = g_build_filename (f->root, "install.iso", NULL);
+  g_autofree char *drivers = g_build_filename (f->root, "drivers.iso", NULL);
+  g_autofree char *missing = g_build_filename (f->root, "missing.iso", NULL);
+  g_autofree char *image = g_build_filename (f->root, "m.img", NULL);
+  g_autofree char *cdrom_spec = g_strdup_printf ("path=%s,media=cdrom,bus=ide", install);
+  g_autofree char *disk_spec = g_strdup_printf ("path=%s,size=1M", image);
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *path = NULL;
+
+  g_assert_true (g_file_set_contents (install, "", 0, NULL));
+  g_assert_true (g_file_set_contents (drivers, "", 0, NULL));
+  g_assert_cmpint (CTL (f, NULL, NULL, "define", "m", "--firmware", install, "--disk", disk_spec,
+                        "--disk", cdrom_spec, "--nic", ""), ==, 0);
+
+  /* Stopped: only the configuration changes. */
+  g_assert_cmpint (CTL (f, &out, NULL, "change-media", "m", "cdrom0", drivers), ==, 0);
+  g_assert_nonnull (strstr (out, "next start"));
+  g_clear_pointer (&out, g_free);
+  path = config_disk_path (f, "m", 1);
+  g_assert_cmpstr (path, ==, drivers);
+  g_clear_pointer (&path, g_free);
+
+  g_assert_cmpint (CTL (f, NULL, &err, "change-media", "m", "cdrom0", "--eject"), ==, 1);
+  assert_one_line_error (err, "m", "would be empty");
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (CTL (f, NULL, &err, "change-media", "m", "disk0", drivers), ==, 1);
+  assert_one_line_error (err, "m", "not a CD-ROM");
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (CTL (f, NULL, &err, "change-media", "m", "cdrom1", drivers), ==, 1);
+  assert_one_line_error (err, "m", "no drive “cdrom1”");
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (CTL (f, NULL, &err, "change-media", "m", "cdrom0", missing), ==, 1);
+  assert_one_line_error (err, "m", missing);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (CTL (f, NULL, &err, "change-media", "nobody", "cdrom0", drivers), ==, 1);
+  assert_one_line_error (err, "nobody", "No such guest");
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (CTL (f, NULL, NULL, "change-media", "m", "cdrom0"), ==, 2);
+  g_assert_cmpint (CTL (f, NULL, NULL, "change-media", "m", "cdrom0", drivers, "--force"), ==, 2);
+
+  /* Running: the guest sees the new medium now, and the configuration keeps it. */
+  g_assert_cmpint (CTL (f, NULL, NULL, "start", "m"), ==, 0);
+  path = live_cdrom_file (f, "m");
+  g_assert_cmpstr (path, ==, drivers);
+  g_clear_pointer (&path, g_free);
+
+  g_assert_cmpint (CTL (f, &out, NULL, "change-media", "m", "cdrom0", install), ==, 0);
+  g_assert_nonnull (strstr (out, "now holds"));
+  g_clear_pointer (&out, g_free);
+  path = live_cdrom_file (f, "m");
+  g_assert_cmpstr (path, ==, install);
+  g_clear_pointer (&path, g_free);
+  path = config_disk_path (f, "m", 1);
+  g_assert_cmpstr (path, ==, install);
+  g_clear_pointer (&path, g_free);
+
+  g_assert_cmpint (CTL (f, &out, NULL, "change-media", "m", "cdrom0", "--eject"), ==, 0);
+  g_assert_nonnull (strstr (out, "ejected"));
+  g_clear_pointer (&out, g_free);
+  path = live_cdrom_file (f, "m");
+  g_assert_null (path);
+  /* The configuration cannot name an empty drive: it keeps the last image. */
+  path = config_disk_path (f, "m", 1);
+  g_assert_cmpstr (path, ==, install);
+  g_clear_pointer (&path, g_free);
+  g_assert_cmpint (CTL (f, NULL, NULL, "destroy", "m"), ==, 0);
+
+  /* A locked tray refuses a plain eject, not a forced one. */
+  g_setenv ("FAKE_VMM_TRAY_LOCKED", "1", TRUE);
+  g_assert_cmpint (CTL (f, NULL, NULL, "start", "m"), ==, 0);
+  g_unsetenv ("FAKE_VMM_TRAY_LOCKED");
+  g_assert_cmpint (CTL (f, NULL, &err, "change-media", "m", "cdrom0", "--eject"), ==, 1);
+  assert_one_line_error (err, "m", "locked");
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (CTL (f, NULL, NULL, "change-media", "m", "cdrom0", "--eject", "--force"), ==,
+                   0);
+  path = live_cdrom_file (f, "m");
+  g_assert_null (path);
+  g_assert_cmpint (CTL (f, NULL, NULL, "destroy", "m"), ==, 0);
+
+  /* A helper without media commands says so, and the configuration is left alone. */
+  g_setenv ("FAKE_VMM_OMIT", "change,eject", TRUE);
+  g_assert_cmpint (CTL (f, NULL, NULL, "start", "m"), ==, 0);
+  g_unsetenv ("FAKE_VMM_OMIT");
+  g_assert_cmpint (CTL (f, NULL, &err, "change-media", "m", "cdrom0", drivers), ==, 1);
+  assert_one_line_error (err, "m", "not available");
+  g_clear_pointer (&err, g_free);
+  path = config_disk_path (f, "m", 1);
+  g_assert_cmpstr (path, ==, install);
+  g_assert_cmpint (CTL (f, NULL, NULL, "destroy", "m"), ==, 0);
 }
 
 static void
@@ -456,6 +658,8 @@ main (int   argc,
   ADD ("/core/ctl/define-list", test_define_list);
   ADD ("/core/ctl/disk-create", test_disk_create);
   ADD ("/core/ctl/lifecycle", test_lifecycle);
+  ADD ("/core/ctl/vcpus-shutdown", test_vcpus_shutdown);
+  ADD ("/core/ctl/change-media", test_change_media);
   ADD ("/core/ctl/sigkill", test_sigkill);
   ADD ("/core/ctl/sigkill-with-monitor", test_sigkill_with_monitor);
   ADD ("/core/ctl/broken-config", test_broken_config);

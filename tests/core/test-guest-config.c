@@ -429,6 +429,45 @@ test_nic_spec (void)
   g_assert_error (error, GH_CONFIG_ERROR, GH_CONFIG_ERROR_UNKNOWN_KEY);
 }
 
+static void
+test_drive_names (void)
+{
+  g_autoptr(GhGuestConfig) config = gh_guest_config_new ("drives");
+  const char *specs[] = {
+    "path=/images/a.img", "path=/images/install.iso,media=cdrom,bus=ide",
+    "path=/images/b.img,bus=ide", "path=/images/drivers.iso,media=cdrom",
+  };
+  const char *names[] = { "disk0", "cdrom0", "disk1", "cdrom1" };
+  guint index = 99;
+
+  for (guint i = 0; i < G_N_ELEMENTS (specs); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GhDisk) disk = gh_disk_parse_spec (specs[i], NULL, &error);
+
+      g_assert_no_error (error);
+      gh_guest_config_add_disk (config, disk);
+    }
+
+  /* Each kind is counted apart, in configuration order, as the helper names them. */
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autofree char *name = gh_guest_config_dup_drive_name (config, i);
+
+      g_assert_cmpstr (name, ==, names[i]);
+      g_assert_true (gh_guest_config_lookup_drive (config, names[i], &index));
+      g_assert_cmpuint (index, ==, i);
+    }
+  g_assert_false (gh_guest_config_lookup_drive (config, "cdrom2", &index));
+  g_assert_false (gh_guest_config_lookup_drive (config, "cdrom", &index));
+  g_assert_false (gh_guest_config_lookup_drive (config, "", &index));
+
+  gh_guest_config_set_disk_path (config, 3, "/images/other.iso");
+  g_assert_cmpstr (gh_guest_config_get_disk (config, 3)->path, ==, "/images/other.iso");
+  g_assert_cmpint (gh_guest_config_get_disk (config, 3)->media, ==, GH_DISK_MEDIA_CDROM);
+  g_assert_true (gh_guest_config_get_disk (config, 3)->readonly);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -445,6 +484,7 @@ main (int   argc,
   g_test_add_func ("/core/guest-config/validate", test_validate);
   g_test_add_func ("/core/guest-config/disk-spec", test_disk_spec);
   g_test_add_func ("/core/guest-config/nic-spec", test_nic_spec);
+  g_test_add_func ("/core/guest-config/drive-names", test_drive_names);
 
   return g_test_run ();
 }

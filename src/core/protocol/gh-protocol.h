@@ -50,6 +50,10 @@
 #define GH_PROTOCOL_CMD_QUERY_BALLOON    "query-balloon"
 #define GH_PROTOCOL_CMD_SET_VCPUS        "set-vcpus"
 #define GH_PROTOCOL_CMD_SCREENDUMP       "screendump"
+#define GH_PROTOCOL_CMD_QUERY_VCPUS      "query-vcpus"
+#define GH_PROTOCOL_CMD_QUERY_BLOCK      "query-block"
+#define GH_PROTOCOL_CMD_EJECT            "eject"
+#define GH_PROTOCOL_CMD_CHANGE           "change"
 
 /* query-status */
 #define GH_PROTOCOL_STATUS               "status"
@@ -75,7 +79,33 @@
 /* Arguments of the later commands */
 #define GH_PROTOCOL_ARG_VALUE            "value"
 #define GH_PROTOCOL_ARG_FILENAME         "filename"
-#define GH_PROTOCOL_ARG_VCPUS            "vcpus"
+#define GH_PROTOCOL_ARG_COUNT            "count"
+#define GH_PROTOCOL_ARG_DEVICE           "device"
+#define GH_PROTOCOL_ARG_FORCE            "force"
+
+/* system_powerdown */
+#define GH_PROTOCOL_GUEST_LISTENS        "guest-listens"
+
+/* query-vcpus */
+#define GH_PROTOCOL_VCPU_ID              "id"
+#define GH_PROTOCOL_VCPU_STATE           "state"
+#define GH_PROTOCOL_VCPU_STATE_ENABLED   "enabled"
+#define GH_PROTOCOL_VCPU_STATE_PENDING_INSERT "pending-insert"
+#define GH_PROTOCOL_VCPU_STATE_PENDING_REMOVAL "pending-removal"
+#define GH_PROTOCOL_VCPU_STATE_ABSENT    "absent"
+#define GH_PROTOCOL_VCPU_THREAD_ID       "thread-id"
+
+/* query-block; drives are named by kind and position among their kind: cdrom0, disk0, … */
+#define GH_PROTOCOL_BLOCK_DEVICE         "device"
+#define GH_PROTOCOL_BLOCK_TYPE           "type"
+#define GH_PROTOCOL_BLOCK_TYPE_CDROM     "cdrom"
+#define GH_PROTOCOL_BLOCK_TYPE_DISK      "disk"
+#define GH_PROTOCOL_BLOCK_BUS            "bus"
+#define GH_PROTOCOL_BLOCK_FILE           "file"
+#define GH_PROTOCOL_BLOCK_READ_ONLY      "read-only"
+#define GH_PROTOCOL_BLOCK_INSERTED       "inserted"
+#define GH_PROTOCOL_BLOCK_TRAY_OPEN      "tray-open"
+#define GH_PROTOCOL_BLOCK_LOCKED         "locked"
 
 /* Error classes */
 #define GH_PROTOCOL_ERROR_GENERIC            "GenericError"
@@ -90,3 +120,6 @@
 #define GH_PROTOCOL_EVENT_RESET          "RESET"
 #define GH_PROTOCOL_SHUTDOWN_REASON      "reason"
 #define GH_PROTOCOL_SHUTDOWN_STATUS      "status"
+#define GH_PROTOCOL_EVENT_VCPUS_CHANGED  "VCPUS_CHANGED"
+#define GH_PROTOCOL_VCPUS_ENABLED        "enabled"
+#define GH_PROTOCOL_EVENT_TRAY_MOVED     "DEVICE_TRAY_MOVED"
