@@ -94,7 +94,7 @@ typedef struct
   int         tcp_port;
   /* Desktop name shown by viewers; NULL: "guesthouse". */
   const char *name;
-  /* Picture refresh period; 0: 33 ms. */
+  /* Picture refresh period; 0: 16 ms (60 Hz). */
   unsigned    refresh_ms;
 } GhVncConfig;
 

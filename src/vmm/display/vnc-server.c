@@ -41,6 +41,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <rfb/rfb.h>
@@ -50,6 +51,9 @@
 #define VNC_MAX_WIDTH       2560
 #define VNC_MAX_HEIGHT      1600
 #define VNC_BPP             4
+/* A frame at 60 Hz: what a desktop display shows, and the most a guest
+ * animation gains from. Without viewers a refresh costs nothing. */
+#define VNC_DEFAULT_REFRESH_MS 16
 #define VNC_BUFFER_SIZE     ((size_t) VNC_MAX_WIDTH * VNC_MAX_HEIGHT * VNC_BPP)
 #define VNC_ENCODING_QEMU_EXT_KEY  ((int) 0xfffffefe)    /* -258 */
 #define VNC_MSG_QEMU        255
@@ -483,11 +487,21 @@ vnc_refresh (GhVncServer *server)
     server->cb.release_frame (server->cb.opaque);
 }
 
+static int64_t
+vnc_now_ms (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static void *
 vnc_refresh_thread (void *data)
 {
   GhVncServer *server = data;
   bool first = true;
+  int64_t next = vnc_now_ms ();
 
   for (;;)
     {
@@ -497,9 +511,17 @@ vnc_refresh_thread (void *data)
       };
       unsigned n_clients;
       char drain[64];
+      int64_t now = vnc_now_ms ();
 
-      if (poll (pfd, 2, (int) server->refresh_ms) > 0 && (pfd[0].revents & POLLIN))
+      /* Refreshes keep a steady period, whatever each one took: a timeout
+       * counted from the end of the last one would stretch every frame by
+       * the time spent copying it. After a stall the schedule starts
+       * again rather than catching up in a burst. */
+      if (poll (pfd, 2, next > now ? (int) (next - now) : 0) > 0 && (pfd[0].revents & POLLIN))
         (void) !read (server->wake[0], drain, sizeof drain);
+      now = vnc_now_ms ();
+      next = next + server->refresh_ms > now ? next + server->refresh_ms
+                                              : now + server->refresh_ms;
       if (__atomic_load_n (&server->stopping, __ATOMIC_ACQUIRE))
         break;
       vnc_join_gone (server);
@@ -582,7 +604,7 @@ vnc_start (const GhVncConfig    *config,
   server->unix_fd = -1;
   server->wake[0] = server->wake[1] = -1;
   server->stop_pipe[0] = server->stop_pipe[1] = -1;
-  server->refresh_ms = config->refresh_ms ? config->refresh_ms : 33;
+  server->refresh_ms = config->refresh_ms ? config->refresh_ms : VNC_DEFAULT_REFRESH_MS;
   pthread_mutex_init (&server->input_lock, NULL);
   pthread_mutex_init (&server->clients_lock, NULL);
   pthread_cond_init (&server->clients_cond, NULL);
@@ -631,7 +653,9 @@ vnc_start (const GhVncConfig    *config,
   server->screen->ptrAddEvent = vnc_on_pointer;
   server->screen->newClientHook = vnc_new_client;
   server->screen->httpDir = NULL;
-  server->screen->deferUpdateTime = 5;
+  /* An update waits this long for more changes to join it: long enough to
+   * merge the rectangles of one refresh, short against a 16 ms frame. */
+  server->screen->deferUpdateTime = 1;
   /* No listener of libvncserver's own unless TCP is asked for, and then on
    * one IPv4 address only: ipv6port 0, or it also listens on [::]:5900. */
   server->screen->autoPort = FALSE;
