@@ -647,6 +647,13 @@ main (int   argc,
           return 1;
         }
       pty_name = g_strdup (ptsname (master));
+      /* Held open for the fake's life, as the real helper does: with no
+       * slave open, the master polls as hung up and its watch would spin. */
+      if (open (pty_name, O_RDWR | O_NOCTTY | O_CLOEXEC) < 0)
+        {
+          g_printerr ("guesthouse-vmm: cannot open %s\n", pty_name);
+          return 1;
+        }
       unlink (serial_link);
       if (symlink (pty_name, serial_link) != 0)
         {
