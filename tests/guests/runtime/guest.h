@@ -241,3 +241,15 @@ typedef void (*smp_ap_fn) (unsigned int index);
 bool smp_boot_aps (const uint32_t *apic_ids, unsigned int count, smp_ap_fn fn);
 
 /* The virtio-pci driver has its own header, runtime/virtio.h. */
+
+/* Ring 3 (runtime/user-mode.c), where code runs natively on a /dev/kvm that emulates ring 0.
+ * guest_run_user() calls fn (arg) at CPL 3 on a 16 KiB stack of its own and returns when fn
+ * returns; one at a time, on the boot CPU only, after guest_timer_init() if both are used.
+ * Interrupts stay off and there is no port I/O in ring 3 (kvm_pvm refuses it whatever the
+ * IOPL), so no serial output either: return to print. An exception in ring 3 is reported as
+ * in ring 0. The image is accessible; anything else fn touches must first be made so with
+ * guest_user_map(), which marks the 2 MiB pages covering [addr, addr + size) (below 4 GiB)
+ * user-accessible and cached (write-back: right for a framebuffer, not for device
+ * registers). */
+void guest_run_user (void (*fn) (void *), void *arg);
+void guest_user_map (uintptr_t addr, size_t size);

@@ -21,3 +21,9 @@
 
 #define SMP_MAX_APS      63
 #define SMP_AP_STACK_SIZE 4096
+
+/* The GDT guest_run_user() loads (user-mode.c): the entries above, then these. */
+#define SEL_USER_DATA   0x20
+#define SEL_USER_CODE64 0x28
+#define SEL_TSS         0x30
+#define USER_GDT_SIZE   0x40
