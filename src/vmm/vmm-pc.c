@@ -300,6 +300,9 @@ vmm_pc_setup_fw_cfg (Vmm      *vmm,
                                 guest_memory_ram_size (&vmm->mem))) < 0
       || (ret = fw_cfg_add_u16 (vmm->fw_cfg, FW_CFG_NB_CPUS, (uint16_t) cfg->n_vcpus)) < 0
       || (ret = fw_cfg_add_u16 (vmm->fw_cfg, FW_CFG_MAX_CPUS, (uint16_t) cfg->max_vcpus)) < 0
+      /* No "Press ESC for boot menu" and its 2.5 s wait at every boot, as on
+       * QEMU unless asked: --boot says what to boot. */
+      || (ret = fw_cfg_add_u16 (vmm->fw_cfg, FW_CFG_BOOT_MENU, 0)) < 0
       /* The MADT says so too: the PIT's IRQ 0 arrives at the I/O APIC's pin 2. */
       || (ret = fw_cfg_add_u32 (vmm->fw_cfg, FW_CFG_IRQ0_OVERRIDE, 1)) < 0
       || (ret = fw_cfg_add_e820 (vmm->fw_cfg, &e820)) < 0)
