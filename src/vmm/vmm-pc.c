@@ -384,6 +384,21 @@ vmm_pc_free (Vmm *vmm)
 static int vmm_find_block_device (Vmm        *vmm,
                                   const char *name);
 
+static void
+vmm_pc_emit_tray_moved (Vmm        *vmm,
+                        const char *device,
+                        bool        open)
+{
+  json_object *data;
+
+  if (vmm->control == NULL)
+    return;
+  data = json_object_new_object ();
+  json_object_object_add (data, "device", json_object_new_string (device));
+  json_object_object_add (data, "tray-open", json_object_new_boolean (open));
+  control_server_emit_event (vmm->control, "DEVICE_TRAY_MOVED", data);
+}
+
 /* The file of what is in a CD-ROM drive now, for query-block. */
 static void
 vmm_pc_set_medium_path (Vmm        *vmm,
@@ -460,7 +475,10 @@ vmm_eject_medium (Vmm        *vmm,
   else if (ret < 0)
     vmm_error_set (err, "cannot eject %s: %s", device, strerror (-ret));
   else
-    vmm_pc_set_medium_path (vmm, device, NULL);
+    {
+      vmm_pc_set_medium_path (vmm, device, NULL);
+      vmm_pc_emit_tray_moved (vmm, device, true);
+    }
   return ret;
 }
 
@@ -487,7 +505,10 @@ vmm_change_medium (Vmm        *vmm,
       vmm_error_set (err, "cannot change the disc in %s: %s", device, strerror (-ret));
     }
   else
-    vmm_pc_set_medium_path (vmm, device, path);
+    {
+      vmm_pc_set_medium_path (vmm, device, path);
+      vmm_pc_emit_tray_moved (vmm, device, false);
+    }
   return ret;
 }
 
