@@ -94,7 +94,8 @@ test_lifecycle (void)
       return;
     }
   g_assert_cmpint (gh_test_run (root, REAL_VMM_PATH, NULL, NULL, "define", "b", "--memory", "64",
-                                "--max-memory", "128", "--kernel", DEMO_GUEST_PATH, NULL), ==, 0);
+                                "--max-memory", "128", "--max-vcpus", "2",
+                                "--kernel", DEMO_GUEST_PATH, NULL), ==, 0);
   g_assert_cmpint (gh_test_run (root, REAL_VMM_PATH, NULL, NULL, "start", "b", NULL), ==, 0);
   g_assert_cmpint (gh_test_run (root, REAL_VMM_PATH, NULL, NULL, "mem-set", "b", "96", NULL), ==, 0);
   g_clear_pointer (&err, g_free);
@@ -111,6 +112,18 @@ test_lifecycle (void)
     g_assert_cmpuint (len, >, 8);
     g_assert_cmpmem (png, 8, "\x89PNG\r\n\x1a\n", 8);
   }
+  /* The ACPI requests reach the VMM; the demo guest has no ACPI driver, so it neither
+   * plugs the vCPU in nor listens to the power button, and shutdown says so. */
+  g_assert_cmpint (gh_test_run (root, REAL_VMM_PATH, NULL, NULL, "vcpu-set", "b", "2", NULL), ==, 0);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (gh_test_run (root, REAL_VMM_PATH, NULL, &err, "vcpu-set", "b", "3", NULL), !=, 0);
+  g_assert_nonnull (strstr (err, "2"));
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (gh_test_run (root, REAL_VMM_PATH, NULL, &err, "shutdown", "b", NULL), ==, 0);
+  g_assert_nonnull (strstr (err, "not listening to the power button"));
+  state = state_of (root, "b");
+  g_assert_cmpstr (state, ==, "running");
+  g_clear_pointer (&state, g_free);
   g_assert_cmpint (gh_test_run (root, REAL_VMM_PATH, NULL, NULL, "destroy", "b", NULL), ==, 0);
   state = state_of (root, "k");
   g_assert_cmpstr (state, ==, "shut-off");
