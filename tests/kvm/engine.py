@@ -99,7 +99,8 @@ class Engine:
 
     last = None  # for the diagnostics of a failed test
 
-    def __init__(self, engine, program, image, tmp, cmdline, vcpus=1, max_vcpus=1, extra=()):
+    def __init__(self, engine, program, image, tmp, cmdline, vcpus=1, max_vcpus=1, extra=(),
+                 qemu_machine="pc", qemu_memory=64):
         self.control = os.path.join(tmp, "control")
         if engine == "vmm":
             argv = [program, "--kernel", image, "--cmdline", cmdline, "--memory", "64",
@@ -108,8 +109,9 @@ class Engine:
                     "--control", "unix:" + self.control] + list(extra)
         else:
             accel = qemu_accel()
-            argv = [program, "-accel", accel, "-M", "pc", "-kernel", image, "-append", cmdline,
-                    "-m", "64", "-smp", "%d,maxcpus=%d" % (vcpus, max_vcpus), "-nographic",
+            argv = [program, "-accel", accel, "-M", qemu_machine, "-kernel", image,
+                    "-append", cmdline, "-m", str(qemu_memory),
+                    "-smp", "%d,maxcpus=%d" % (vcpus, max_vcpus), "-nographic",
                     "-vga", "none", "-net", "none", "-no-reboot",
                     "-serial", "stdio", "-monitor", "none",
                     "-qmp", "unix:%s,server=on,wait=off" % self.control,
@@ -147,6 +149,8 @@ class Engine:
     def diagnose(self):
         """The command, serial output and stderr, as TAP comments."""
         self.kill()
+        # What the guest wrote that no wait had read yet: the engine is gone, so this ends.
+        self.serial.seen += self.proc.stdout.read()
         text = "command: %s\n--- serial ---\n%s\n--- stderr ---\n%s" % (
             " ".join(self.argv), self.serial.seen.decode(errors="replace").replace("\r", ""),
             self.stderr())
