@@ -34,6 +34,7 @@ struct _GhApplication
   guint            reload_source;
   guint            shortcuts_inhibited;
   gboolean         demo_offered;
+  char            *guest_to_show;    /* --show, until that guest has been loaded */
 };
 
 G_DEFINE_FINAL_TYPE (GhApplication, gh_application, ADW_TYPE_APPLICATION)
@@ -127,6 +128,25 @@ show_message (GhApplication *self,
     g_debug ("%s", message);
 }
 
+/* `guesthouse --show NAME` opens a guest's tab at its Display, for benchmarks and scripts. The
+ * store loads after start-up, so the guest may only show up with a later reload.
+ */
+static void
+show_pending_guest (GhApplication *self)
+{
+  GhWindow *window;
+  GhGuestPage *page;
+
+  if (self->guest_to_show == NULL || !(window = find_window (self)))
+    return;
+
+  if (!(page = gh_window_open_guest (window, self->guest_to_show)))
+    return;
+
+  gh_guest_page_show_pane (page, "display");
+  g_clear_pointer (&self->guest_to_show, g_free);
+}
+
 /* Sessions */
 
 static void
@@ -199,6 +219,8 @@ on_store_items_changed (GListModel    *model,
       g_autoptr(GhGuest) guest = g_list_model_get_item (model, position + i);
       ensure_session (self, guest);
     }
+
+  show_pending_guest (self);
 }
 
 /**
@@ -434,10 +456,22 @@ gh_application_shutdown (GApplication *app)
   G_APPLICATION_CLASS (gh_application_parent_class)->shutdown (app);
 }
 
+static int
+gh_application_handle_local_options (GApplication *app,
+                                     GVariantDict *options)
+{
+  GhApplication *self = (GhApplication *)app;
+
+  g_variant_dict_lookup (options, "show", "s", &self->guest_to_show);
+
+  return -1;
+}
+
 static void
 gh_application_activate (GApplication *app)
 {
   gtk_window_present (GTK_WINDOW (get_window (GH_APPLICATION (app))));
+  show_pending_guest (GH_APPLICATION (app));
 }
 
 static void
@@ -464,6 +498,7 @@ gh_application_dispose (GObject *object)
   g_clear_object (&self->session_model);
   g_clear_pointer (&self->sessions, g_hash_table_unref);
   g_clear_object (&self->store);
+  g_clear_pointer (&self->guest_to_show, g_free);
 
   G_OBJECT_CLASS (gh_application_parent_class)->dispose (object);
 }
@@ -478,6 +513,7 @@ gh_application_class_init (GhApplicationClass *klass)
 
   app_class->startup = gh_application_startup;
   app_class->shutdown = gh_application_shutdown;
+  app_class->handle_local_options = gh_application_handle_local_options;
   app_class->activate = gh_application_activate;
   app_class->open = gh_application_open;
 }
@@ -486,6 +522,10 @@ static void
 gh_application_init (GhApplication *self)
 {
   self->sessions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+
+  g_application_add_main_option (G_APPLICATION (self), "show", 0, G_OPTION_FLAG_NONE,
+                                 G_OPTION_ARG_STRING, _("Open a guest at its Display"),
+                                 _("GUEST"));
 }
 
 /**

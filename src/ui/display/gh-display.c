@@ -32,6 +32,18 @@
 
 #define HINT_TIMEOUT_SECONDS 4
 
+/* With GUESTHOUSE_DISPLAY_STATS set in the environment, every display prints a line a second
+ * to stderr for benchmarks (bench/display-pane) to read:
+ *
+ *   display-stats: t=SECONDS frames=N updates=M drawn=WxH name=NAME
+ *
+ * t is the monotonic clock; frames counts paints of the guest's picture and updates the
+ * completed framebuffer updates of the current connection, both since the start, so a reader
+ * gets rates from two lines however late the main loop ran the timer; drawn is the size the
+ * picture was last painted at, after scaling. Off by default: the counters exist anyway.
+ */
+#define STATS_INTERVAL_MS 1000
+
 typedef struct
 {
   guint keysym;
@@ -53,6 +65,7 @@ struct _GhDisplay
   double          pointer_y;
   guint           buttons;
   guint           hint_source;
+  guint           stats_source;
   guint           n_frames_drawn;
   guint           scale_to_fit : 1;
   guint           show_toolbar : 1;
@@ -133,6 +146,22 @@ draw_func (GtkDrawingArea *area,
   cairo_surface_destroy (frame);
 
   self->n_frames_drawn++;
+}
+
+static gboolean
+print_stats (gpointer user_data)
+{
+  GhDisplay *self = user_data;
+  int fb_width = self->source ? gh_vnc_source_get_width (self->source) : 0;
+  int fb_height = self->source ? gh_vnc_source_get_height (self->source) : 0;
+
+  g_printerr ("display-stats: t=%.3f frames=%u updates=%u drawn=%dx%d name=%s\n",
+              g_get_monotonic_time () / (double) G_USEC_PER_SEC, self->n_frames_drawn,
+              self->source ? gh_vnc_source_get_n_updates (self->source) : 0,
+              (int) (fb_width * self->scale + 0.5), (int) (fb_height * self->scale + 0.5),
+              self->name ? self->name : "");
+
+  return G_SOURCE_CONTINUE;
 }
 
 static void
@@ -802,6 +831,7 @@ gh_display_dispose (GObject *object)
 
   gh_display_set_source (self, NULL);
   g_clear_handle_id (&self->hint_source, g_source_remove);
+  g_clear_handle_id (&self->stats_source, g_source_remove);
   gtk_widget_dispose_template (GTK_WIDGET (self), GH_TYPE_DISPLAY);
 
   /* The template's children without an id are left to us. */
@@ -952,4 +982,7 @@ gh_display_init (GhDisplay *self)
   gtk_drawing_area_set_draw_func (self->area, draw_func, self, NULL);
   update_content_size (self);
   update_state (self);
+
+  if (g_getenv ("GUESTHOUSE_DISPLAY_STATS") != NULL)
+    self->stats_source = g_timeout_add (STATS_INTERVAL_MS, print_stats, self);
 }
