@@ -79,6 +79,11 @@ static GParamSpec *properties[N_PROPS];
 G_DEFINE_BOXED_TYPE (GhDisk, gh_disk, gh_disk_copy, gh_disk_free)
 G_DEFINE_BOXED_TYPE (GhNic, gh_nic, gh_nic_copy, gh_nic_free)
 
+/**
+ * gh_disk_new:
+ * @path: (nullable): the image, or %NULL for an empty CD-ROM drive once @media is set to
+ *   %GH_DISK_MEDIA_CDROM
+ */
 GhDisk *
 gh_disk_new (const char *path)
 {
@@ -215,7 +220,7 @@ bus_to_string (GhDiskBus bus)
  * @size_out: (out) (optional): the requested size in bytes, 0 when not given
  *
  * A relative path is taken from the current folder and made absolute, since the helper runs
- * with another working folder.
+ * with another working folder. `media=cdrom` without a path is an empty CD-ROM drive.
  */
 GhDisk *
 gh_disk_parse_spec (const char  *spec,
@@ -299,10 +304,17 @@ gh_disk_parse_spec (const char  *spec,
       return NULL;
     }
 
-  if (disk->path == NULL)
+  if (disk->path == NULL && disk->media != GH_DISK_MEDIA_CDROM)
     {
       g_set_error_literal (error, GH_CONFIG_ERROR, GH_CONFIG_ERROR_MISSING_KEY,
-                           _("A disk needs a path (path=FILE)"));
+                           _("A disk needs a path (path=FILE); only a CD-ROM drive "
+                             "(media=cdrom) may be empty"));
+      return NULL;
+    }
+  if (disk->path == NULL && size > 0)
+    {
+      g_set_error_literal (error, GH_CONFIG_ERROR, GH_CONFIG_ERROR_INCONSISTENT,
+                           _("size= creates an image, so it needs a path (path=FILE)"));
       return NULL;
     }
 
@@ -613,15 +625,16 @@ config_check (GhGuestConfig  *self,
     {
       const GhDisk *disk = g_ptr_array_index (self->disks, i);
 
-      if (disk->path == NULL)
+      if (disk->path == NULL && disk->media != GH_DISK_MEDIA_CDROM)
         {
           g_set_error_literal (error, GH_CONFIG_ERROR, GH_CONFIG_ERROR_MISSING_KEY,
-                               _("A disk has no path"));
+                               _("A disk has no path; only a CD-ROM drive may be empty"));
           FAIL_AT (WHERE_DISK, i, "Path");
         }
-      if (!check_path (_("disk"), disk->path, error))
+      /* Empty drives share no image, so any number of them may coexist. */
+      if (disk->path != NULL && !check_path (_("disk"), disk->path, error))
         FAIL_AT (WHERE_DISK, i, "Path");
-      if (!g_hash_table_add (paths, disk->path))
+      if (disk->path != NULL && !g_hash_table_add (paths, disk->path))
         {
           g_set_error (error, GH_CONFIG_ERROR, GH_CONFIG_ERROR_INCONSISTENT,
                        _("The disk “%s” is given twice"), disk->path);
@@ -1059,8 +1072,11 @@ load_disk (GhGuestConfig  *self,
   g_autofree char *media = NULL;
   g_autofree char *bus = NULL;
 
+  /* Path is optional here so that an empty CD-ROM drive loads, whether its Path key is absent
+   * (as saved) or empty (as someone may write it by hand); the check after loading still
+   * demands one of every disk. */
   if (!check_keys (kf, state, group, known, error)
-      || !read_string (kf, state, group, "Path", TRUE, &disk->path, error)
+      || !read_string (kf, state, group, "Path", FALSE, &disk->path, error)
       || !read_string (kf, state, group, "Media", FALSE, &media, error)
       || !read_string (kf, state, group, "Bus", FALSE, &bus, error)
       || !read_bool (kf, state, group, "ReadOnly", &disk->readonly, error))
@@ -1391,7 +1407,8 @@ gh_guest_config_to_data (GhGuestConfig *self,
       const GhDisk *disk = g_ptr_array_index (self->disks, i);
       g_autofree char *group = g_strdup_printf ("%s %u", GROUP_DISK, i);
 
-      g_key_file_set_string (kf, group, "Path", disk->path ? disk->path : "");
+      /* An empty CD-ROM drive is saved without a Path key. */
+      set_optional (kf, group, "Path", disk->path);
       g_key_file_set_string (kf, group, "Media", media_to_string (disk->media));
       g_key_file_set_string (kf, group, "Bus", bus_to_string (disk->bus));
       g_key_file_set_boolean (kf, group, "ReadOnly", disk->readonly);
@@ -1841,9 +1858,10 @@ gh_guest_config_set_nic_mac (GhGuestConfig *self,
 
 /**
  * gh_guest_config_set_disk_path:
- * @path: an absolute path; gh_guest_config_validate() checks it
+ * @path: (nullable): an absolute path, or %NULL to empty a CD-ROM drive;
+ *   gh_guest_config_validate() checks it
  *
- * Points a disk at another image: how a CD-ROM drive gets another medium.
+ * Points a disk at another image: how a CD-ROM drive gets another medium, or loses it.
  */
 void
 gh_guest_config_set_disk_path (GhGuestConfig *self,
@@ -1854,7 +1872,6 @@ gh_guest_config_set_disk_path (GhGuestConfig *self,
 
   g_return_if_fail (GH_IS_GUEST_CONFIG (self));
   g_return_if_fail (index < self->disks->len);
-  g_return_if_fail (path != NULL);
 
   disk = g_ptr_array_index (self->disks, index);
   set_string (&disk->path, path);

@@ -22,7 +22,8 @@ G_BEGIN_DECLS
 
 /**
  * GhDisk:
- * @path: absolute path of the image or block device
+ * @path: (nullable): absolute path of the image or block device; %NULL for a CD-ROM drive
+ *   with no medium in it (a disk always has one)
  * @media: disk or CD-ROM
  * @bus: virtio (paravirtual) or IDE (emulated)
  * @readonly: the guest may not write (always so for CD-ROMs)

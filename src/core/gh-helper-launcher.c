@@ -245,14 +245,18 @@ gh_helper_launcher_build_argv (GhHelperLauncher  *self,
   for (guint i = 0; i < gh_guest_config_get_n_disks (config); i++)
     {
       const GhDisk *disk = gh_guest_config_get_disk (config, i);
-      g_autoptr(GString) spec = g_string_new ("path=");
+      g_autoptr(GString) spec = g_string_new (NULL);
 
-      g_string_append (spec, disk->path);
-      if (disk->readonly)
-        g_string_append (spec, ",readonly=on");
+      /* An empty CD-ROM drive has no medium to be read-only: it is just the drive. */
+      if (disk->path != NULL)
+        {
+          g_string_append_printf (spec, "path=%s,", disk->path);
+          if (disk->readonly)
+            g_string_append (spec, "readonly=on,");
+        }
       if (disk->media == GH_DISK_MEDIA_CDROM)
-        g_string_append (spec, ",media=cdrom");
-      g_string_append (spec, disk->bus == GH_DISK_BUS_IDE ? ",bus=ide" : ",bus=virtio");
+        g_string_append (spec, "media=cdrom,");
+      g_string_append (spec, disk->bus == GH_DISK_BUS_IDE ? "bus=ide" : "bus=virtio");
 
       g_strv_builder_add_many (argv, "--disk", spec->str, NULL);
     }

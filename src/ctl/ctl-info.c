@@ -208,7 +208,10 @@ ctl_cmd_dominfo (Ctl   *ctl,
 
               json_builder_begin_object (builder);
               json_builder_set_member_name (builder, "path");
-              json_builder_add_string_value (builder, disk->path);
+              if (disk->path != NULL)
+                json_builder_add_string_value (builder, disk->path);
+              else
+                json_builder_add_null_value (builder);
               json_builder_set_member_name (builder, "media");
               json_builder_add_string_value (builder, media_name (disk->media));
               json_builder_set_member_name (builder, "bus");
@@ -291,8 +294,9 @@ ctl_cmd_dominfo (Ctl   *ctl,
     {
       const GhDisk *disk = gh_guest_config_get_disk (config, i);
 
-      ROW (_("Disk:"), "%s (%s, %s%s)", disk->path, media_name (disk->media),
-           bus_name (disk->bus), disk->readonly ? _(", read-only") : "");
+      ROW (_("Disk:"), "%s (%s, %s%s)", disk->path ? disk->path : _("empty"),
+           media_name (disk->media), bus_name (disk->bus),
+           disk->readonly ? _(", read-only") : "");
     }
   for (guint i = 0; i < gh_guest_config_get_n_nics (config); i++)
     {

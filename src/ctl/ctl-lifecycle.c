@@ -401,8 +401,7 @@ ctl_cmd_screenshot (Ctl   *ctl,
 }
 
 /* change-media: the running guest gets the medium at once, and the configuration names it so
- * that the next start has it too. A stopped guest's drive cannot be left empty: the
- * configuration needs an image for every disk.
+ * that the next start has it too; an eject empties the drive in both.
  */
 int
 ctl_cmd_change_media (Ctl   *ctl,
@@ -412,8 +411,8 @@ ctl_cmd_change_media (Ctl   *ctl,
   gboolean eject = FALSE;
   gboolean force = FALSE;
   GOptionEntry entries[] = {
-    { "eject", 0, 0, G_OPTION_ARG_NONE, &eject, N_("Take the medium out (running guests)"),
-      NULL },
+    { "eject", 0, 0, G_OPTION_ARG_NONE, &eject,
+      N_("Take the medium out, leaving the drive empty"), NULL },
     { "force", 0, 0, G_OPTION_ARG_NONE, &force,
       N_("With --eject: eject even though the guest locked the tray"), NULL },
     { NULL }
@@ -461,14 +460,6 @@ ctl_cmd_change_media (Ctl   *ctl,
     }
 
   live = gh_guest_is_active (guest);
-  if (eject && !live)
-    {
-      g_autofree char *message =
-        g_strdup_printf (_("The guest is not running and the drive would be empty: its "
-                           "configuration needs an image for “%s” (give a FILE instead)"),
-                         argv[2]);
-      return ctl_fail_literal (argv[1], message);
-    }
 
   if (!eject)
     {
@@ -479,13 +470,13 @@ ctl_cmd_change_media (Ctl   *ctl,
           g_autofree char *message = g_strdup_printf (_("%s is not a file"), path);
           return ctl_fail_literal (argv[1], message);
         }
-
-      /* Checked before the guest sees the medium, so the two never disagree. */
-      updated = gh_guest_config_copy (config, NULL);
-      gh_guest_config_set_disk_path (updated, index, path);
-      if (!gh_guest_config_validate (updated, &error))
-        return ctl_fail (argv[1], error);
     }
+
+  /* Checked before the guest sees the change, so the two never disagree. */
+  updated = gh_guest_config_copy (config, NULL);
+  gh_guest_config_set_disk_path (updated, index, path);
+  if (!gh_guest_config_validate (updated, &error))
+    return ctl_fail (argv[1], error);
 
   if (live)
     {
@@ -509,15 +500,17 @@ ctl_cmd_change_media (Ctl   *ctl,
         }
     }
 
-  if (updated != NULL && !gh_guest_store_update (ctl->store, updated, &error))
+  if (!gh_guest_store_update (ctl->store, updated, &error))
     return ctl_fail (argv[1], error);
 
   if (ctl->json)
     return EXIT_SUCCESS;
 
-  if (eject)
-    g_print (_("Guest “%s”: %s ejected (its configuration keeps %s for the next start)\n"),
-             argv[1], argv[2], disk->path);
+  if (eject && live)
+    g_print (_("Guest “%s”: %s ejected; the drive stays empty at the next start\n"),
+             argv[1], argv[2]);
+  else if (eject)
+    g_print (_("Guest “%s”: %s will be empty from the next start\n"), argv[1], argv[2]);
   else if (live)
     g_print (_("Guest “%s”: %s now holds %s\n"), argv[1], argv[2], path);
   else

@@ -28,8 +28,8 @@
  * in force.
  *
  * CD-ROM drives: each shows its medium, with Change… and Eject. On a running guest the helper
- * changes the medium at once and the configuration names the new image for the next start; a
- * stopped guest's configuration needs an image in every drive, so there only Change… works.
+ * changes the medium at once and the configuration follows for the next start (an eject leaves
+ * the drive empty there too); on a stopped guest only the configuration changes.
  */
 
 #define APPLY_DELAY_MS 300
@@ -255,10 +255,7 @@ add_media_row (GhGuestDetails *self,
   gtk_widget_set_visible (force, FALSE);
   gtk_widget_add_css_class (force, "destructive-action");
 
-  /* A stopped guest's drive must hold an image: its configuration cannot name an empty one. */
-  gtk_widget_set_sensitive (eject, is_live (self) && file != NULL);
-  if (!is_live (self))
-    gtk_widget_set_tooltip_text (eject, _("A stopped guest’s drive cannot be left empty"));
+  gtk_widget_set_sensitive (eject, file != NULL);
 
   adw_action_row_add_suffix (ADW_ACTION_ROW (row), change);
   adw_action_row_add_suffix (ADW_ACTION_ROW (row), eject);
@@ -620,7 +617,8 @@ media_op_free (MediaOp *op)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MediaOp, media_op_free)
 
-/* The configuration that puts @path in the drive, or NULL with the reason in the row. */
+/* The configuration that puts @path in the drive (or empties it), or NULL with the reason in
+ * the row. */
 static GhGuestConfig *
 config_with_media (GhGuestDetails *self,
                    MediaOp        *op)
@@ -645,7 +643,7 @@ store_media (GhGuestDetails *self,
   g_autoptr(GhGuestConfig) config = NULL;
   g_autoptr(GError) error = NULL;
 
-  if (op->path == NULL || get_config (self) == NULL || !(config = config_with_media (self, op)))
+  if (get_config (self) == NULL || !(config = config_with_media (self, op)))
     return;
 
   if (!gh_guest_store_update (gh_guest_session_get_store (self->session), config, &error))
@@ -687,6 +685,7 @@ apply_media (GhGuestDetails *self,
              gboolean        force)
 {
   g_autoptr(MediaOp) op = g_new0 (MediaOp, 1);
+  g_autoptr(GhGuestConfig) checked = NULL;
   GhGuestConfig *config = get_config (self);
 
   op->self = g_object_ref (self);
@@ -703,13 +702,8 @@ apply_media (GhGuestDetails *self,
     }
 
   /* Checked first, so that the guest and its configuration never disagree. */
-  if (path != NULL)
-    {
-      g_autoptr(GhGuestConfig) checked = config_with_media (self, op);
-
-      if (checked == NULL)
-        return;
-    }
+  if (!(checked = config_with_media (self, op)))
+    return;
 
   gh_guest_session_change_media_async (self->session, drive, path, force, self->cancellable,
                                        on_media_done, g_steal_pointer (&op));

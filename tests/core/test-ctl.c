@@ -354,9 +354,25 @@ test_change_media (Fixture       *f,
   g_assert_cmpstr (path, ==, drivers);
   g_clear_pointer (&path, g_free);
 
-  g_assert_cmpint (CTL (f, NULL, &err, "change-media", "m", "cdrom0", "--eject"), ==, 1);
-  assert_one_line_error (err, "m", "would be empty");
-  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (CTL (f, &out, NULL, "change-media", "m", "cdrom0", "--eject"), ==, 0);
+  g_assert_nonnull (strstr (out, "empty from the next start"));
+  g_clear_pointer (&out, g_free);
+  path = config_disk_path (f, "m", 1);
+  g_assert_null (path);
+  g_assert_cmpint (CTL (f, &out, NULL, "dominfo", "m"), ==, 0);
+  g_assert_nonnull (strstr (out, "empty (cdrom, ide, read-only)"));
+  g_clear_pointer (&out, g_free);
+
+  /* The empty drive starts empty, and takes a medium again once stopped. */
+  g_assert_cmpint (CTL (f, NULL, NULL, "start", "m"), ==, 0);
+  path = live_cdrom_file (f, "m");
+  g_assert_null (path);
+  g_assert_cmpint (CTL (f, NULL, NULL, "destroy", "m"), ==, 0);
+  g_assert_cmpint (CTL (f, NULL, NULL, "change-media", "m", "cdrom0", drivers), ==, 0);
+  path = config_disk_path (f, "m", 1);
+  g_assert_cmpstr (path, ==, drivers);
+  g_clear_pointer (&path, g_free);
+
   g_assert_cmpint (CTL (f, NULL, &err, "change-media", "m", "disk0", drivers), ==, 1);
   assert_one_line_error (err, "m", "not a CD-ROM");
   g_clear_pointer (&err, g_free);
@@ -389,15 +405,15 @@ test_change_media (Fixture       *f,
   g_clear_pointer (&path, g_free);
 
   g_assert_cmpint (CTL (f, &out, NULL, "change-media", "m", "cdrom0", "--eject"), ==, 0);
-  g_assert_nonnull (strstr (out, "ejected"));
+  g_assert_nonnull (strstr (out, "ejected; the drive stays empty"));
   g_clear_pointer (&out, g_free);
   path = live_cdrom_file (f, "m");
   g_assert_null (path);
-  /* The configuration cannot name an empty drive: it keeps the last image. */
+  /* The configuration follows: the next start has an empty drive too. */
   path = config_disk_path (f, "m", 1);
-  g_assert_cmpstr (path, ==, install);
-  g_clear_pointer (&path, g_free);
+  g_assert_null (path);
   g_assert_cmpint (CTL (f, NULL, NULL, "destroy", "m"), ==, 0);
+  g_assert_cmpint (CTL (f, NULL, NULL, "change-media", "m", "cdrom0", install), ==, 0);
 
   /* A locked tray refuses a plain eject, not a forced one. */
   g_setenv ("FAKE_VMM_TRAY_LOCKED", "1", TRUE);
@@ -406,9 +422,14 @@ test_change_media (Fixture       *f,
   g_assert_cmpint (CTL (f, NULL, &err, "change-media", "m", "cdrom0", "--eject"), ==, 1);
   assert_one_line_error (err, "m", "locked");
   g_clear_pointer (&err, g_free);
+  path = config_disk_path (f, "m", 1);
+  g_assert_cmpstr (path, ==, install);
+  g_clear_pointer (&path, g_free);
   g_assert_cmpint (CTL (f, NULL, NULL, "change-media", "m", "cdrom0", "--eject", "--force"), ==,
                    0);
   path = live_cdrom_file (f, "m");
+  g_assert_null (path);
+  path = config_disk_path (f, "m", 1);
   g_assert_null (path);
   g_assert_cmpint (CTL (f, NULL, NULL, "destroy", "m"), ==, 0);
 
@@ -420,8 +441,18 @@ test_change_media (Fixture       *f,
   assert_one_line_error (err, "m", "not available");
   g_clear_pointer (&err, g_free);
   path = config_disk_path (f, "m", 1);
-  g_assert_cmpstr (path, ==, install);
+  g_assert_null (path);
   g_assert_cmpint (CTL (f, NULL, NULL, "destroy", "m"), ==, 0);
+
+  /* define makes an empty drive from media=cdrom alone, but not an empty disk. */
+  g_assert_cmpint (CTL (f, NULL, NULL, "define", "e", "--firmware", install,
+                        "--disk", "media=cdrom,bus=ide"), ==, 0);
+  path = config_disk_path (f, "e", 0);
+  g_assert_null (path);
+  g_assert_cmpint (CTL (f, NULL, &err, "define", "e2", "--firmware", install,
+                        "--disk", "bus=ide"), ==, 1);
+  assert_one_line_error (err, "e2", "only a CD-ROM drive");
+  g_clear_pointer (&err, g_free);
 }
 
 static void

@@ -178,6 +178,70 @@ test_round_trip (void)
   gh_test_remove_root (root);
 }
 
+/* An empty CD-ROM drive is saved without a Path key; an empty Path= by hand reads the same. */
+static void
+test_empty_cdrom (void)
+{
+  const char *data = "[Guest]\nUUID=" GOOD_UUID "\nMemory=256\n[Boot]\nFirmware=/fw\n"
+                     "[Disk 0]\nMedia=cdrom\nBus=ide\nReadOnly=true\n"
+                     "[Disk 1]\nPath=\nMedia=cdrom\nBus=ide\nReadOnly=true\n";
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GhGuestConfig) config = NULL;
+  g_autoptr(GhGuestConfig) again = NULL;
+  g_autoptr(GhGuestConfig) copy = NULL;
+  g_autofree char *saved = NULL;
+  g_autofree char *saved_again = NULL;
+
+  config = gh_guest_config_new_from_data ("cd", data, strlen (data), NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (gh_guest_config_get_n_disks (config), ==, 2);
+  for (guint i = 0; i < 2; i++)
+    {
+      g_assert_null (gh_guest_config_get_disk (config, i)->path);
+      g_assert_cmpint (gh_guest_config_get_disk (config, i)->media, ==, GH_DISK_MEDIA_CDROM);
+    }
+
+  saved = gh_guest_config_to_data (config, NULL);
+  g_assert_null (strstr (saved, "Path"));
+  again = gh_guest_config_new_from_data ("cd", saved, strlen (saved), NULL, &error);
+  g_assert_no_error (error);
+  g_assert_null (gh_guest_config_get_disk (again, 1)->path);
+  saved_again = gh_guest_config_to_data (again, NULL);
+  g_assert_cmpstr (saved, ==, saved_again);
+
+  copy = gh_guest_config_copy (config, "cd2");
+  g_assert_null (gh_guest_config_get_disk (copy, 0)->path);
+
+  /* Filled and emptied again, as change-media and Eject do. */
+  gh_guest_config_set_disk_path (config, 1, "/images/install.iso");
+  g_assert_cmpstr (gh_guest_config_get_disk (config, 1)->path, ==, "/images/install.iso");
+  g_assert_true (gh_guest_config_validate (config, &error));
+  gh_guest_config_set_disk_path (config, 1, NULL);
+  g_assert_null (gh_guest_config_get_disk (config, 1)->path);
+  g_assert_true (gh_guest_config_validate (config, &error));
+  g_assert_no_error (error);
+}
+
+/* Only a CD-ROM drive may be empty: a hard disk without an image is refused, and says why. */
+static void
+test_empty_disk_refused (void)
+{
+  g_autoptr(GhGuestConfig) config = gh_guest_config_new ("hd");
+  g_autoptr(GhDisk) disk = gh_disk_new ("/images/root.img");
+  g_autoptr(GError) error = NULL;
+
+  gh_guest_config_set_uuid (config, GOOD_UUID);
+  gh_guest_config_set_kernel (config, "/k");
+  gh_guest_config_add_disk (config, disk);
+  g_assert_true (gh_guest_config_validate (config, &error));
+  g_assert_no_error (error);
+
+  gh_guest_config_set_disk_path (config, 0, NULL);
+  g_assert_false (gh_guest_config_validate (config, &error));
+  g_assert_error (error, GH_CONFIG_ERROR, GH_CONFIG_ERROR_MISSING_KEY);
+  g_assert_nonnull (strstr (error->message, "only a CD-ROM drive may be empty"));
+}
+
 typedef struct
 {
   const char *what;
@@ -239,6 +303,8 @@ static const BadCase bad_cases[] = {
     GH_CONFIG_ERROR_INVALID_VALUE, 6 },
   { "disk without path", "[Guest]\nUUID=" GOOD_UUID "\nMemory=256\n[Boot]\nKernel=/k\n"
     "[Disk 0]\nBus=ide\n", GH_CONFIG_ERROR_MISSING_KEY, 6 },
+  { "disk with empty path", "[Guest]\nUUID=" GOOD_UUID "\nMemory=256\n[Boot]\nKernel=/k\n"
+    "[Disk 0]\nMedia=disk\nPath=\n", GH_CONFIG_ERROR_MISSING_KEY, 8 },
   { "disk path with comma", "[Guest]\nUUID=" GOOD_UUID "\nMemory=256\n[Boot]\nKernel=/k\n"
     "[Disk 0]\nPath=/a,readonly=off\n", GH_CONFIG_ERROR_INVALID_VALUE, 7 },
   { "disk path escapes newline", "[Guest]\nUUID=" GOOD_UUID "\nMemory=256\n[Boot]\nKernel=/k\n"
@@ -371,6 +437,7 @@ test_disk_spec (void)
   g_autoptr(GhDisk) disk = NULL;
   g_autoptr(GhDisk) cdrom = NULL;
   g_autoptr(GhDisk) bare = NULL;
+  g_autoptr(GhDisk) empty = NULL;
   g_autofree char *cwd = g_get_current_dir ();
   g_autofree char *expected = g_build_filename (cwd, "rel.img", NULL);
   guint64 size = 1;
@@ -387,6 +454,12 @@ test_disk_spec (void)
   g_assert_true (cdrom->readonly);
   g_assert_cmpuint (size, ==, 0);
 
+  empty = gh_disk_parse_spec ("media=cdrom,bus=ide", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_null (empty->path);
+  g_assert_cmpint (empty->media, ==, GH_DISK_MEDIA_CDROM);
+  g_assert_true (empty->readonly);
+
   bare = gh_disk_parse_spec ("rel.img", NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (bare->path, ==, expected);
@@ -399,6 +472,9 @@ test_disk_spec (void)
   g_clear_error (&error);
   g_assert_null (gh_disk_parse_spec ("readonly=on", NULL, &error));
   g_assert_error (error, GH_CONFIG_ERROR, GH_CONFIG_ERROR_MISSING_KEY);
+  g_clear_error (&error);
+  g_assert_null (gh_disk_parse_spec ("media=cdrom,size=1M", NULL, &error));
+  g_assert_error (error, GH_CONFIG_ERROR, GH_CONFIG_ERROR_INCONSISTENT);
   g_clear_error (&error);
   g_assert_null (gh_disk_parse_spec ("path=/a,size=lots", NULL, &error));
   g_assert_error (error, GH_DISK_ERROR, GH_DISK_ERROR_INVALID_SIZE);
@@ -479,6 +555,8 @@ main (int   argc,
   g_test_add_func ("/core/guest-config/load-good", test_load_good);
   g_test_add_func ("/core/guest-config/defaults", test_defaults);
   g_test_add_func ("/core/guest-config/round-trip", test_round_trip);
+  g_test_add_func ("/core/guest-config/empty-cdrom", test_empty_cdrom);
+  g_test_add_func ("/core/guest-config/empty-disk-refused", test_empty_disk_refused);
   g_test_add_func ("/core/guest-config/load-bad", test_load_bad);
   g_test_add_func ("/core/guest-config/load-hostile", test_load_hostile);
   g_test_add_func ("/core/guest-config/validate", test_validate);

@@ -28,6 +28,7 @@ test_argv_kernel (void)
   g_autoptr(GhGuestConfig) config = gh_guest_config_new ("web");
   g_autoptr(GhDisk) disk = gh_disk_new ("/img/root.img");
   g_autoptr(GhDisk) cdrom = gh_disk_new ("/img/cd.iso");
+  g_autoptr(GhDisk) empty = gh_disk_new (NULL);
   g_autoptr(GhNic) user = gh_nic_new ();
   g_autoptr(GhNic) tap = gh_nic_new ();
   g_autoptr(GError) error = NULL;
@@ -38,6 +39,7 @@ test_argv_kernel (void)
     "--kernel", "/k/vmlinuz", "--initrd", "/k/initrd", "--cmdline", "console=ttyS0 quiet",
     "--disk", "path=/img/root.img,bus=virtio",
     "--disk", "path=/img/cd.iso,readonly=on,media=cdrom,bus=ide",
+    "--disk", "media=cdrom,bus=ide",
     "--nic", "mac=0a:67:68:00:00:01,net=user",
     "--nic", "mac=0a:67:68:00:00:02,tap=tap0",
     "--display", "vnc=unix:/run/gh/web/vnc",
@@ -58,6 +60,11 @@ test_argv_kernel (void)
   cdrom->readonly = TRUE;
   cdrom->bus = GH_DISK_BUS_IDE;
   gh_guest_config_add_disk (config, cdrom);
+  /* An empty drive is the drive alone, without path= or readonly=. */
+  empty->media = GH_DISK_MEDIA_CDROM;
+  empty->readonly = TRUE;
+  empty->bus = GH_DISK_BUS_IDE;
+  gh_guest_config_add_disk (config, empty);
   user->mac = g_strdup ("0a:67:68:00:00:01");
   gh_guest_config_add_nic (config, user);
   tap->mac = g_strdup ("0a:67:68:00:00:02");

@@ -14,8 +14,9 @@
 
 /* The Details pane against a running guest on fake-vmm (tests/core), which acts on set-vcpus at
  * once and keeps CD-ROM media in memory: the vCPU slider applies live and the configuration
- * follows; a CD-ROM drive's Eject empties it in the guest, and a tray the guest locked says so
- * and offers Force Eject; once the guest stops, both go back to editing the configuration.
+ * follows; a CD-ROM drive's Eject empties it in the guest and in the configuration, and a tray
+ * the guest locked says so and offers Force Eject; once the guest stops, both go back to editing
+ * the configuration, where Eject leaves the drive empty.
  * And in the window: Shut Down on a guest that ignores the power button offers Force Off.
  */
 
@@ -191,17 +192,53 @@ test_vcpus_live (Fixture       *f,
   g_assert_cmpstr (gtk_label_get_label (actual), ==, "Not running");
 }
 
+static const char *
+config_cdrom_path (Fixture *f)
+{
+  return gh_guest_config_get_disk (gh_guest_get_config (f->guest), 0)->path;
+}
+
+static gboolean
+config_cdrom_emptied (gpointer data)
+{
+  return config_cdrom_path (data) == NULL;
+}
+
+static void
+test_cdrom_eject_stopped (Fixture       *f,
+                          gconstpointer  data)
+{
+  GtkWidget *eject;
+
+  /* Stopped: the drive shows the configuration's image, and Eject empties the configuration. */
+  g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (cdrom_row (f))), ==,
+                   "install.iso");
+  eject = find_named (cdrom_row (f), "eject");
+  g_assert_true (gtk_widget_get_sensitive (eject));
+  g_assert_true (gtk_widget_get_sensitive (find_named (cdrom_row (f), "change")));
+  gtk_widget_activate (eject);
+  g_assert_true (gh_ui_test_wait (cdrom_empty, f, 10000));
+  g_assert_null (config_cdrom_path (f));
+  g_assert_false (gtk_widget_get_visible (g_object_get_data (G_OBJECT (cdrom_row (f)),
+                                                             "error-label")));
+
+  /* Nothing left to eject; Change… can fill the drive again. */
+  g_assert_false (gtk_widget_get_sensitive (find_named (cdrom_row (f), "eject")));
+  g_assert_true (gtk_widget_get_sensitive (find_named (cdrom_row (f), "change")));
+
+  /* The guest starts with the drive empty. */
+  start_guest (f);
+  g_assert_true (gh_ui_test_wait (cdrom_empty, f, 10000));
+  g_assert_false (((GhBlockDevice *) gh_guest_session_get_block_devices (f->session)->pdata[0])
+                  ->inserted);
+}
+
 static void
 test_cdrom_eject (Fixture       *f,
                   gconstpointer  data)
 {
   GtkWidget *eject;
   GPtrArray *devices;
-
-  /* Stopped: the drive shows the configuration's image and cannot be left empty. */
-  g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (cdrom_row (f))), ==,
-                   "install.iso");
-  g_assert_false (gtk_widget_get_sensitive (find_named (cdrom_row (f), "eject")));
 
   start_guest (f);
   eject = find_named (cdrom_row (f), "eject");
@@ -213,9 +250,13 @@ test_cdrom_eject (Fixture       *f,
   g_assert_cmpuint (devices->len, ==, 1);
   g_assert_false (((GhBlockDevice *) devices->pdata[0])->inserted);
   g_assert_true (((GhBlockDevice *) devices->pdata[0])->tray_open);
-  /* The configuration keeps its image for the next start. */
-  g_assert_cmpstr (gh_guest_config_get_disk (gh_guest_get_config (f->guest), 0)->path, ==,
-                   f->iso);
+  /* The configuration follows, so the next start has the drive empty too. */
+  g_assert_true (gh_ui_test_wait (config_cdrom_emptied, f, 10000));
+
+  g_assert_true (gh_guest_store_destroy (f->store, "details", NULL, NULL));
+  gh_ui_test_flush ();
+  g_assert_true (cdrom_empty (f));
+  g_assert_false (gtk_widget_get_sensitive (find_named (cdrom_row (f), "eject")));
 }
 
 static gboolean
@@ -250,10 +291,13 @@ test_cdrom_locked (Fixture       *f,
   g_assert_nonnull (strstr (gtk_label_get_label (GTK_LABEL (error)), "locked"));
   g_assert_true (gtk_widget_get_visible (force));
   g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), ==, "install.iso");
+  /* A refused eject leaves the configuration alone. */
+  g_assert_cmpstr (config_cdrom_path (f), ==, f->iso);
 
   gtk_widget_activate (force);
   g_assert_true (gh_ui_test_wait (cdrom_empty, f, 10000));
   g_assert_false (gtk_widget_get_visible (find_named (cdrom_row (f), "force-eject")));
+  g_assert_true (gh_ui_test_wait (config_cdrom_emptied, f, 10000));
 }
 
 typedef struct
@@ -365,6 +409,7 @@ main (int   argc,
 #define ADD(path, func) \
   g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
   ADD ("/ui/guest-details/vcpus-live", test_vcpus_live);
+  ADD ("/ui/guest-details/cdrom-eject-stopped", test_cdrom_eject_stopped);
   ADD ("/ui/guest-details/cdrom-eject", test_cdrom_eject);
   ADD ("/ui/guest-details/cdrom-locked", test_cdrom_locked);
   ADD ("/ui/guest-details/shutdown-deaf", test_shutdown_deaf);
