@@ -152,8 +152,8 @@ int pci_find_devices (uint16_t vendor_id, uint16_t device_id, uint16_t *bdfs, un
 bool pci_find_device (uint16_t vendor_id, uint16_t device_id, uint16_t *bdf);
 
 /* A BAR's address and size, found by sizing it (decoding is off for the few accesses that
- * takes, then as it was). A 64-bit BAR takes index and index + 1. Returns false for an
- * unimplemented BAR (size 0). */
+ * takes, then as it was). A 64-bit BAR takes index and index + 1. Returns false for a BAR
+ * the function does not have (it sizes as 0). */
 struct pci_bar
 {
   uint64_t addr;

@@ -8,8 +8,9 @@
  * and the IDT first). The way in is an iretq. The way back is the #UD of the `ud2` that ends
  * the trampoline once the user function has returned: runtime_user_ud, the IDT's #UD gate,
  * recognizes that address and switches to the stack saved on the way in; any other #UD goes
- * to the runtime's stub. Neither syscall nor a software interrupt works on the build machines'
- * /dev/kvm (kvm_pvm): a syscall from ring 3 left the CPU at CPL 3, and `int $n` raised #UD. */
+ * to the runtime's exception entry point. Neither syscall nor a software interrupt works on the
+ * build machines' /dev/kvm (kvm_pvm): a syscall from ring 3 left the CPU at CPL 3, and
+ * `int $n` raised #UD. */
 
 #include "segments.h"
 
@@ -20,7 +21,7 @@
  * on both. */
 #define USER_RFLAGS       0x0002
 #define VECTOR_UD         6
-#define STUB_SIZE         16             /* as in exceptions.S */
+#define ENTRY_SIZE         16             /* as in exceptions.S */
 
   .text
   .code64
@@ -64,7 +65,7 @@ runtime_user_ud:
   leaq user_return_point(%rip), %rax
   cmpq %rax, 8(%rsp)
   popq %rax
-  jne runtime_exception_stub_base + VECTOR_UD * STUB_SIZE
+  jne runtime_exception_entry_base + VECTOR_UD * ENTRY_SIZE
   movq user_kernel_rsp(%rip), %rsp
   movl $SEL_DATA, %eax
   movl %eax, %ss
@@ -84,7 +85,7 @@ user_kernel_rsp:
   .quad 0
 
 /* Stacks need no clearing (see entry.S). The kernel stack is the TSS's: for the way back and
- * for an exception in ring 3, which the exception stubs then report. */
+ * for an exception in ring 3, which the exception entry points then report. */
   .section .stack, "aw", @nobits
   .balign 16
 user_stack:

@@ -70,7 +70,7 @@ map_bar (struct virtio_pci *dev,
 
   if (!pci_bar_read (dev->bdf, index, &b->bar))
     {
-      guest_printf ("virtio: a capability points into BAR %u, which is not implemented\n",
+      guest_printf ("virtio: a capability points into BAR %u, which the function does not have\n",
                     index);
       return false;
     }
