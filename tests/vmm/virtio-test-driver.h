@@ -36,7 +36,16 @@ typedef struct
   uint64_t used;
 } TdQueue;
 
+typedef struct TestDriver TestDriver;
+
+/* One INTx line of the host bridge, as the test sees it. */
 typedef struct
+{
+  TestDriver *td;
+  unsigned    index;
+} TdLine;
+
+struct TestDriver
 {
   GuestMemory  mem;
   uint8_t     *ram;
@@ -47,6 +56,10 @@ typedef struct
   VirtioPci   *vp;
   uint8_t      devfn;
   unsigned     n_msgs[TD_MAX_QUEUES + 1];   /* per MSI-X vector */
+  bool         line[PCI_HOST_N_INTX];       /* INTA-INTD after the swizzle */
+  TdLine       lines[PCI_HOST_N_INTX];
+  /* Set before td_start: no MSI-X, so interrupts go to the INTx line. */
+  bool         intx_only;
   /* Optional: runs in the thread that raised each message. */
   void       (*on_msg) (void *data, unsigned vector);
   void        *on_msg_data;
@@ -58,7 +71,7 @@ typedef struct
   uint32_t     multiplier;
   unsigned     n_queues;
   TdQueue      q[TD_MAX_QUEUES];
-} TestDriver;
+};
 
 static void
 td_msi (void     *opaque,
@@ -73,6 +86,15 @@ td_msi (void     *opaque,
   __atomic_fetch_add (&td->n_msgs[vector], 1, __ATOMIC_SEQ_CST);
   if (td->on_msg != NULL)
     td->on_msg (td->on_msg_data, vector);
+}
+
+static void
+td_set_line (void *opaque,
+             bool  level)
+{
+  TdLine *line = opaque;
+
+  line->td->line[line->index] = level;
 }
 
 static G_GNUC_UNUSED unsigned
@@ -153,6 +175,11 @@ td_attach (TestDriver   *td,
   config.ecam_base = PCI_HOST_ECAM_BASE;
   config.msi = td_msi;
   config.msi_opaque = td;
+  for (unsigned i = 0; i < PCI_HOST_N_INTX; i++)
+    {
+      td->lines[i] = (TdLine) { td, i };
+      config.intx[i] = (IrqLine) { td_set_line, &td->lines[i] };
+    }
   td->host = pci_host_new (&config);
   g_assert_nonnull (td->host);
   td->vp = virtio_pci_new (vdev);
@@ -308,8 +335,12 @@ td_start_queues (TestDriver *td,
   g_assert_true (td_status (td) & VIRTIO_STATUS_FEATURES_OK);
 
   td->n_queues = n_queues;
-  td_msix_setup (td);
-  td_wr (td, td->common + VIRTIO_PCI_COMMON_MSIX, 0, 2);
+  if (!td->intx_only)
+    {
+      td_msix_setup (td);
+      td_wr (td, td->common + VIRTIO_PCI_COMMON_MSIX, 0, 2);
+      g_assert_cmphex (td_rd (td, td->common + VIRTIO_PCI_COMMON_MSIX, 2), ==, 0);
+    }
   g_assert_cmpuint (td_rd (td, td->common + VIRTIO_PCI_COMMON_NUMQ, 2), >=, n_queues);
   for (unsigned i = 0; i < n_queues; i++)
     {
@@ -326,7 +357,12 @@ td_start_queues (TestDriver *td,
       g_assert_cmpuint (q->size, >=, 1);
       g_assert_cmpuint (q->size, <=, 512);
       memset (td->ram + base, 0, TD_RING_STRIDE);
-      td_wr (td, td->common + VIRTIO_PCI_COMMON_Q_MSIX, i + 1, 2);
+      g_assert_cmpuint (td_rd (td, td->common + VIRTIO_PCI_COMMON_Q_ENABLE, 2), ==, 0);
+      if (!td->intx_only)
+        {
+          td_wr (td, td->common + VIRTIO_PCI_COMMON_Q_MSIX, i + 1, 2);
+          g_assert_cmphex (td_rd (td, td->common + VIRTIO_PCI_COMMON_Q_MSIX, 2), ==, i + 1);
+        }
       td_wr (td, td->common + VIRTIO_PCI_COMMON_Q_DESC, q->desc, 8);
       td_wr (td, td->common + VIRTIO_PCI_COMMON_Q_DRIVER, q->avail, 8);
       td_wr (td, td->common + VIRTIO_PCI_COMMON_Q_DEVICE, q->used, 8);
