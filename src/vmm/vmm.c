@@ -1134,7 +1134,6 @@ vmm_stage_boot (Vmm      *vmm,
     .initrd_path = cfg->initrd_path,
     .cmdline = cfg->cmdline,
     .n_vcpus = cfg->n_vcpus,
-    .has_8259 = cfg->irqchip == VMM_IRQCHIP_KERNEL,
     .acpi = &acpi,
     .uuid = vmm_uuid_bytes (cfg->uuid, uuid),
   };

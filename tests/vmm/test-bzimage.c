@@ -15,6 +15,7 @@
 #include "boot/bzimage.h"
 #include "boot/kernel-boot.h"
 #include "boot/layout.h"
+#include "kernel-boot-test.h"
 
 #define GUEST_RAM     (64ull << 20)
 #define PAYLOAD_SIZE  0x10000u
@@ -170,15 +171,7 @@ boot (Fixture    *f,
       const char *initrd,
       const char *cmdline)
 {
-  KernelBootConfig cfg = {
-    .kernel_path = f->kernel,
-    .initrd_path = initrd,
-    .cmdline = cmdline,
-    .n_vcpus = 2,
-  };
-
-  memset (&f->err, 0, sizeof f->err);
-  return kernel_boot_load (&f->mem, &cfg, &f->cpu, &f->err);
+  return boot_test_load (&f->mem, f->kernel, initrd, cmdline, 2, &f->cpu, &f->err);
 }
 
 static uint8_t *

@@ -13,6 +13,7 @@
 
 #include "boot/kernel-boot.h"
 #include "boot/layout.h"
+#include "kernel-boot-test.h"
 
 /* What kernel_boot_load does before it knows the kernel's format: argument
  * checks, file checks, format detection. The formats have their own tests
@@ -56,11 +57,8 @@ boot_path (Fixture    *f,
            const char *path,
            unsigned    n_vcpus)
 {
-  KernelBootConfig cfg = { .kernel_path = path, .n_vcpus = n_vcpus };
-
-  memset (&f->err, 0, sizeof f->err);
   memset (&f->cpu, 0x55, sizeof f->cpu);
-  return kernel_boot_load (&f->mem, &cfg, &f->cpu, &f->err);
+  return boot_test_load (&f->mem, path, NULL, NULL, n_vcpus, &f->cpu, &f->err);
 }
 
 static void

@@ -16,6 +16,7 @@
 #include "boot/kernel-boot.h"
 #include "boot/layout.h"
 #include "boot/pvh.h"
+#include "kernel-boot-test.h"
 
 #define GUEST_RAM    (64ull << 20)
 
@@ -253,16 +254,8 @@ boot (Fixture    *f,
       const char *initrd,
       const char *cmdline)
 {
-  KernelBootConfig cfg = {
-    .kernel_path = f->kernel,
-    .initrd_path = initrd,
-    .cmdline = cmdline,
-    .n_vcpus = 1,
-  };
-
   write_file (f->kernel, f->image, IMAGE_SIZE);
-  memset (&f->err, 0, sizeof f->err);
-  return kernel_boot_load (&f->mem, &cfg, &f->cpu, &f->err);
+  return boot_test_load (&f->mem, f->kernel, initrd, cmdline, 1, &f->cpu, &f->err);
 }
 
 static void
@@ -460,9 +453,8 @@ test_hostile_headers (Fixture       *f,
   build_elf (f, &o);
   write_file (f->kernel, f->image, 40);
   {
-    KernelBootConfig cfg = { .kernel_path = f->kernel, .n_vcpus = 1 };
-    memset (&f->err, 0, sizeof f->err);
-    g_assert_cmpint (kernel_boot_load (&f->mem, &cfg, &f->cpu, &f->err), ==, -ENOEXEC);
+    g_assert_cmpint (boot_test_load (&f->mem, f->kernel, NULL, NULL, 1, &f->cpu, &f->err), ==,
+                     -ENOEXEC);
     g_assert_nonnull (strstr (f->err.message, "truncated"));
   }
 }

@@ -19,7 +19,6 @@
 #include "kernel-boot-private.h"
 #include "layout.h"
 #include "pvh.h"
-#include "pci/pci-host.h"
 #include "smbios.h"
 
 /* Page-table entry bits: present, writable, and (in a page directory) a
@@ -321,14 +320,6 @@ kernel_boot_load (const GuestMemory      *mem,
   uint8_t magic[BZIMAGE_HEADER_MAGIC_OFFSET + 4] = { 0 };
   SmbiosConfig smbios;
   BootFile kernel;
-  AcpiMachine acpi = {
-    .n_vcpus = cfg->n_vcpus,
-    .max_vcpus = cfg->n_vcpus,
-    .has_8259 = cfg->has_8259,
-    .ecam_base = PCI_HOST_ECAM_BASE,
-    .pci_mmio_base = PCI_HOST_MMIO_BASE,
-    .pci_mmio_size = PCI_HOST_MMIO_SIZE,
-  };
   int ret;
 
   memset (cpu, 0, sizeof *cpu);
@@ -355,7 +346,7 @@ kernel_boot_load (const GuestMemory      *mem,
       return -EINVAL;
     }
   if ((ret = acpi_build_tables (mem, BOOT_ACPI_START, BOOT_ACPI_END,
-                                cfg->acpi != NULL ? cfg->acpi : &acpi, &ctx.rsdp_gpa, err)) < 0)
+                                cfg->acpi, &ctx.rsdp_gpa, err)) < 0)
     return ret;
   /* The RAM size is the GuestMemory's, all of it: the guest owns what a
    * balloon later takes back, just as a PC's DIMMs stay its size. */

@@ -25,10 +25,7 @@ typedef struct
   const char *initrd_path;   /* NULL: none */
   const char *cmdline;       /* NULL: empty */
   unsigned    n_vcpus;       /* LAPIC ids 0..n-1 */
-  bool        has_8259;      /* the machine has PC-AT PICs (for the MADT) */
-  /* What the ACPI tables describe; NULL: n_vcpus enabled and possible,
-   * has_8259, the ECAM and 32-bit window of pci/pci-host.h. */
-  const AcpiMachine *acpi;
+  const AcpiMachine *acpi;   /* what the ACPI tables describe */
   const uint8_t *uuid;       /* 16 bytes, RFC 4122 order, for SMBIOS; NULL: none */
 } KernelBootConfig;
 
