@@ -381,8 +381,22 @@ vmm_pc_free (Vmm *vmm)
 
 /* ---- media, for the control socket ---------------------------------------------------- */
 
-static int vmm_find_block_device (Vmm        *vmm,
-                                  const char *name);
+#define VMM_BLOCK_NAME_MAX 16
+
+/* Devices are named by kind and rank: cdrom0, cdrom1… and disk0, disk1…,
+ * each in --disk order. */
+static void
+vmm_block_device_name (Vmm      *vmm,
+                       unsigned  disk,
+                       char      name[VMM_BLOCK_NAME_MAX])
+{
+  bool cdrom = vmm->config.disks[disk].media == DISK_MEDIA_CDROM;
+  unsigned rank = 0;
+
+  for (unsigned i = 0; i < disk; i++)
+    rank += (vmm->config.disks[i].media == DISK_MEDIA_CDROM) == cdrom;
+  snprintf (name, VMM_BLOCK_NAME_MAX, "%s%u", cdrom ? "cdrom" : "disk", rank);
+}
 
 static void
 vmm_pc_emit_tray_moved (Vmm        *vmm,
@@ -402,38 +416,15 @@ vmm_pc_emit_tray_moved (Vmm        *vmm,
 /* The file of what is in a CD-ROM drive now, for query-block. */
 static void
 vmm_pc_set_medium_path (Vmm        *vmm,
-                        const char *device,
+                        unsigned    disk,
                         const char *path)
 {
-  int disk = vmm_find_block_device (vmm, device);
-  char *copy = path != NULL ? strdup (path) : NULL;
-
   free (vmm->medium_path[disk]);
-  vmm->medium_path[disk] = copy;
+  vmm->medium_path[disk] = path != NULL ? strdup (path) : NULL;
 }
 
-/* Devices are named by kind and rank: cdrom0, cdrom1… and disk0, disk1…,
- * each in --disk order. Returns the --disk index, or -1. */
-static int
-vmm_find_block_device (Vmm        *vmm,
-                       const char *name)
-{
-  unsigned n_cdrom = 0, n_disk = 0;
-
-  for (unsigned i = 0; i < vmm->config.n_disks; i++)
-    {
-      bool cdrom = vmm->config.disks[i].media == DISK_MEDIA_CDROM;
-      char id[16];
-
-      snprintf (id, sizeof id, "%s%u", cdrom ? "cdrom" : "disk", cdrom ? n_cdrom++ : n_disk++);
-      if (strcmp (id, name) == 0)
-        return (int) i;
-    }
-  return -1;
-}
-
-/* The CD-ROM drive called name: its IDE position, or -ENODEV (no such
- * device) or -ENOTTY (a device, but not a CD-ROM drive). */
+/* The CD-ROM drive called name: its --disk index and IDE position, or
+ * -ENODEV (no such device) or -ENOTTY (a device, but not a CD-ROM drive). */
 static int
 vmm_find_cdrom (Vmm        *vmm,
                 const char *name,
@@ -441,20 +432,24 @@ vmm_find_cdrom (Vmm        *vmm,
                 unsigned   *unit,
                 VmmError   *err)
 {
-  int disk = vmm_find_block_device (vmm, name);
+  for (unsigned disk = 0; disk < vmm->config.n_disks; disk++)
+    {
+      char id[VMM_BLOCK_NAME_MAX];
 
-  if (disk < 0)
-    {
-      vmm_error_set (err, "the guest has no drive called '%s'", name);
-      return -ENODEV;
+      vmm_block_device_name (vmm, disk, id);
+      if (strcmp (id, name) != 0)
+        continue;
+      if (vmm->config.disks[disk].media != DISK_MEDIA_CDROM || vmm->ide == NULL
+          || !vmm_pc_ide_position (vmm, disk, ch, unit))
+        {
+          vmm_error_set (err, "%s is not a CD-ROM drive: only CD-ROM media can be changed",
+                         name);
+          return -ENOTTY;
+        }
+      return (int) disk;
     }
-  if (vmm->config.disks[disk].media != DISK_MEDIA_CDROM || vmm->ide == NULL
-      || !vmm_pc_ide_position (vmm, (unsigned) disk, ch, unit))
-    {
-      vmm_error_set (err, "%s is not a CD-ROM drive: only CD-ROM media can be changed", name);
-      return -ENOTTY;
-    }
-  return 0;
+  vmm_error_set (err, "the guest has no drive called '%s'", name);
+  return -ENODEV;
 }
 
 int
@@ -464,10 +459,11 @@ vmm_eject_medium (Vmm        *vmm,
                   VmmError   *err)
 {
   unsigned ch, unit;
-  int ret = vmm_find_cdrom (vmm, device, &ch, &unit, err);
+  int disk = vmm_find_cdrom (vmm, device, &ch, &unit, err);
+  int ret;
 
-  if (ret < 0)
-    return ret;
+  if (disk < 0)
+    return disk;
   ret = piix_ide_eject (vmm->ide, ch, unit, force);
   if (ret == -EBUSY)
     vmm_error_set (err, "the guest has locked the tray of %s (it is using the disc); "
@@ -476,7 +472,7 @@ vmm_eject_medium (Vmm        *vmm,
     vmm_error_set (err, "cannot eject %s: %s", device, strerror (-ret));
   else
     {
-      vmm_pc_set_medium_path (vmm, device, NULL);
+      vmm_pc_set_medium_path (vmm, (unsigned) disk, NULL);
       vmm_pc_emit_tray_moved (vmm, device, true);
     }
   return ret;
@@ -490,10 +486,11 @@ vmm_change_medium (Vmm        *vmm,
 {
   unsigned ch, unit;
   BlockFile *medium;
-  int ret = vmm_find_cdrom (vmm, device, &ch, &unit, err);
+  int disk = vmm_find_cdrom (vmm, device, &ch, &unit, err);
+  int ret;
 
-  if (ret < 0)
-    return ret;
+  if (disk < 0)
+    return disk;
   /* Opened first: a file that cannot be used leaves the old disc in. */
   if ((medium = vmm_pc_open_image (path, true, err)) == NULL)
     return -EINVAL;
@@ -506,7 +503,7 @@ vmm_change_medium (Vmm        *vmm,
     }
   else
     {
-      vmm_pc_set_medium_path (vmm, device, path);
+      vmm_pc_set_medium_path (vmm, (unsigned) disk, path);
       vmm_pc_emit_tray_moved (vmm, device, false);
     }
   return ret;
@@ -516,17 +513,16 @@ json_object *
 vmm_query_block (Vmm *vmm)
 {
   json_object *list = json_object_new_array ();
-  unsigned n_cdrom = 0, n_disk = 0;
 
   for (unsigned i = 0; i < vmm->config.n_disks; i++)
     {
       const DiskSpec *spec = &vmm->config.disks[i];
       bool cdrom = spec->media == DISK_MEDIA_CDROM;
       json_object *dev = json_object_new_object ();
-      char id[16];
+      char id[VMM_BLOCK_NAME_MAX];
       unsigned ch, unit;
 
-      snprintf (id, sizeof id, "%s%u", cdrom ? "cdrom" : "disk", cdrom ? n_cdrom++ : n_disk++);
+      vmm_block_device_name (vmm, i, id);
       json_object_object_add (dev, "device", json_object_new_string (id));
       json_object_object_add (dev, "type", json_object_new_string (cdrom ? "cdrom" : "disk"));
       json_object_object_add (dev, "bus", json_object_new_string (spec->bus == DISK_BUS_IDE
@@ -538,9 +534,9 @@ vmm_query_block (Vmm *vmm)
           const char *path;
 
           piix_ide_medium_state (vmm->ide, ch, unit, &state);
-                  path = state.has_medium ? vmm->medium_path[i] : NULL;
+          path = state.has_medium ? vmm->medium_path[i] : NULL;
           json_object_object_add (dev, "file", path != NULL ? json_object_new_string (path) : NULL);
-                  json_object_object_add (dev, "inserted", json_object_new_boolean (state.has_medium));
+          json_object_object_add (dev, "inserted", json_object_new_boolean (state.has_medium));
           json_object_object_add (dev, "tray-open", json_object_new_boolean (state.tray_open));
           json_object_object_add (dev, "locked", json_object_new_boolean (state.locked));
         }
