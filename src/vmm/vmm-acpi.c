@@ -128,11 +128,7 @@ vmm_describe_acpi_machine (Vmm         *vmm,
                            AcpiMachine *machine)
 {
   bool firmware = vmm->config.firmware_path != NULL;
-  uint64_t low_ram_end = 0;
-
-  for (unsigned i = 0; i < vmm->mem.n_regions; i++)
-    if (vmm->mem.regions[i].gpa < GUEST_MEMORY_HOLE_START)
-      low_ram_end = vmm->mem.regions[i].gpa + vmm->mem.regions[i].size;
+  uint64_t low_ram_end = guest_memory_low_end (&vmm->mem);
   *machine = (AcpiMachine) {
     .n_vcpus = vmm->cpu_hotplug != NULL ? vmm_count_enabled_vcpus (vmm) : vmm->config.n_vcpus,
     .max_vcpus = vmm->config.max_vcpus,
@@ -161,14 +157,19 @@ vmm_vcpu_counts_as_enabled (CpuHotplugState state)
   return state == CPU_HOTPLUG_ENABLED || state == CPU_HOTPLUG_PENDING_INSERT;
 }
 
+/* The vCPUs the guest has now: those it has taken in and not yet given
+ * back. */
 unsigned
 vmm_count_enabled_vcpus (Vmm *vmm)
 {
   unsigned n = 0;
 
   for (unsigned i = 0; i < vmm->config.max_vcpus; i++)
-    n += cpu_hotplug_state (vmm->cpu_hotplug, i) == CPU_HOTPLUG_ENABLED
-         || cpu_hotplug_state (vmm->cpu_hotplug, i) == CPU_HOTPLUG_PENDING_REMOVE;
+    {
+      CpuHotplugState state = cpu_hotplug_state (vmm->cpu_hotplug, i);
+
+      n += state == CPU_HOTPLUG_ENABLED || state == CPU_HOTPLUG_PENDING_REMOVE;
+    }
   return n;
 }
 

@@ -935,7 +935,8 @@ static int
 vmm_setup_devices (Vmm      *vmm,
                    VmmError *err)
 {
-  uint64_t ram_below_4g = 0, ram_above_4g = 0;
+  uint64_t ram_below_4g = guest_memory_low_end (&vmm->mem);
+  uint64_t ram_above_4g = guest_memory_ram_size (&vmm->mem) - ram_below_4g;
   ByteSink serial_out = host_line_sink (&vmm->serial_line);
   int ret = 0;
 
@@ -951,13 +952,6 @@ vmm_setup_devices (Vmm      *vmm,
     {
       vmm->gsis[i] = (VmmGsi) { vmm, i };
       vmm->irqs[i] = (IrqLine) { vmm_gsi_set_level, &vmm->gsis[i] };
-    }
-  for (unsigned i = 0; i < vmm->mem.n_regions; i++)
-    {
-      if (vmm->mem.regions[i].gpa < GUEST_MEMORY_HIGH_START)
-        ram_below_4g += vmm->mem.regions[i].size;
-      else
-        ram_above_4g += vmm->mem.regions[i].size;
     }
 
   if (vmm->config.irqchip == VMM_IRQCHIP_SPLIT)

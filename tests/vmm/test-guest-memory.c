@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <glib.h>
+#include <string.h>
 
 #include "memory/guest-memory.h"
 
@@ -72,6 +73,30 @@ test_regions_never_overlap (void)
   g_assert_true (guest_memory_translate (&mem, 0x3000, 0x10) == backing + 0x2000);
 }
 
+/* The RAM below 4 GiB, as the boot loaders, the RTC and the ACPI window
+ * see it. NORESERVE mappings: the 5 GiB costs nothing. */
+static void
+test_low_end (void)
+{
+  GuestMemory mem;
+  static uint8_t page[4096];
+
+  g_assert_cmpint (guest_memory_init (&mem, 64 << 20), ==, 0);
+  g_assert_cmphex (guest_memory_low_end (&mem), ==, 64 << 20);
+  guest_memory_destroy (&mem);
+
+  g_assert_cmpint (guest_memory_init (&mem, 5ull << 30), ==, 0);
+  g_assert_cmphex (guest_memory_low_end (&mem), ==, GUEST_MEMORY_HOLE_START);
+  g_assert_cmphex (guest_memory_ram_size (&mem) - guest_memory_low_end (&mem), ==,
+                   (5ull << 30) - GUEST_MEMORY_HOLE_START);
+  guest_memory_destroy (&mem);
+
+  /* Nothing at address 0: no low RAM. */
+  memset (&mem, 0, sizeof mem);
+  g_assert_cmpint (guest_memory_add_region (&mem, 0x100000, page, sizeof page), ==, 0);
+  g_assert_cmphex (guest_memory_low_end (&mem), ==, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -79,6 +104,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/vmm/guest-memory/split-around-hole", test_split_around_hole);
   g_test_add_func ("/vmm/guest-memory/bounds", test_bounds);
+  g_test_add_func ("/vmm/guest-memory/low-end", test_low_end);
   g_test_add_func ("/vmm/guest-memory/regions-never-overlap", test_regions_never_overlap);
   return g_test_run ();
 }

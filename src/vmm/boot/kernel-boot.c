@@ -298,18 +298,6 @@ boot_write_page_tables (const GuestMemory *mem,
   return 0;
 }
 
-/* The end of the RAM region that starts at guest address 0. guest_memory_init
- * caps it at the 32-bit hole; a hand-built GuestMemory is capped here. */
-static uint64_t
-boot_low_ram_end (const GuestMemory *mem)
-{
-  for (unsigned i = 0; i < mem->n_regions; i++)
-    if (mem->regions[i].gpa == 0)
-      return mem->regions[i].size < GUEST_MEMORY_HOLE_START
-             ? mem->regions[i].size : GUEST_MEMORY_HOLE_START;
-  return 0;
-}
-
 int
 kernel_boot_load (const GuestMemory      *mem,
                   const KernelBootConfig *cfg,
@@ -338,7 +326,7 @@ kernel_boot_load (const GuestMemory      *mem,
 
   /* The boot structures need the first MiB, and a kernel needs some room
    * above it; the loaders check the exact amount. */
-  ctx.low_ram_end = boot_low_ram_end (mem);
+  ctx.low_ram_end = guest_memory_low_end (mem);
   if (ctx.low_ram_end <= BOOT_KERNEL_MIN_ADDR || e820_build (mem, &ctx.e820) < 0)
     {
       vmm_error_set (err, "cannot boot the kernel %s: guest RAM must start at address 0 and "

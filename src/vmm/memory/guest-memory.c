@@ -117,6 +117,16 @@ guest_memory_write (const GuestMemory *mem,
 }
 
 uint64_t
+guest_memory_low_end (const GuestMemory *mem)
+{
+  for (unsigned i = 0; i < mem->n_regions; i++)
+    if (mem->regions[i].gpa == 0)
+      return mem->regions[i].size < GUEST_MEMORY_HOLE_START
+             ? mem->regions[i].size : GUEST_MEMORY_HOLE_START;
+  return 0;
+}
+
+uint64_t
 guest_memory_ram_size (const GuestMemory *mem)
 {
   uint64_t total = 0;

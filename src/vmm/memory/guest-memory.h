@@ -54,3 +54,7 @@ int   guest_memory_write        (const GuestMemory *mem,
                                  const void        *buf,
                                  size_t             len);
 uint64_t guest_memory_ram_size  (const GuestMemory *mem);
+/* The end of the RAM region that starts at guest address 0, which is all
+ * the RAM below 4 GiB: guest_memory_init caps it at the 32-bit hole, and a
+ * hand-built GuestMemory is capped here. 0 when there is none. */
+uint64_t guest_memory_low_end   (const GuestMemory *mem);
